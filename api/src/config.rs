@@ -1,0 +1,200 @@
+//! Configuration: one struct, read from command-line flags with environment-variable fallbacks.
+//!
+//! Every flag is documented here and nowhere else; `fleetgraph --help` prints these comments and
+//! the README's configuration table mirrors them.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Fleetgraph: a multi-tenant GraphQL API for fleets of robots and shop-floor machines.
+#[derive(Debug, Parser)]
+#[command(name = "fleetgraph", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default when no command is given).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) and exit.
+    ExportSchema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://fleetgraph.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Redis URL for the shared event bus (`redis://host:6379`); in-process bus when unset.
+    #[arg(long, env = "REDIS_URL", global = true, value_parser = parse_redis_url)]
+    pub redis_url: Option<String>,
+
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000", global = true)]
+    pub bind: SocketAddr,
+
+    /// Seed the demo organization (idempotent) and print its credentials. Loopback binds only.
+    #[arg(long, env = "FLEETGRAPH_DEMO", global = true)]
+    pub demo: bool,
+
+    /// Refuse `signUp`: new organizations are then created by operators only.
+    #[arg(long, env = "FLEETGRAPH_DISABLE_SIGNUP", global = true)]
+    pub disable_signup: bool,
+
+    /// Turn off schema introspection (and the playground's schema explorer with it).
+    #[arg(long, env = "FLEETGRAPH_DISABLE_INTROSPECTION", global = true)]
+    pub disable_introspection: bool,
+
+    /// Log format.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Log filter, in `tracing` syntax (`info`, `fleetgraph=debug,info`, ...).
+    #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
+    pub log_filter: String,
+
+    /// Deepest query nesting accepted.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_MAX_DEPTH",
+        default_value_t = 12,
+        global = true
+    )]
+    pub max_depth: usize,
+
+    /// Highest query complexity accepted (each field costs 1, lists multiply by `first`).
+    #[arg(
+        long,
+        env = "FLEETGRAPH_MAX_COMPLEXITY",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub max_complexity: usize,
+
+    /// Most operations accepted in one batched HTTP request.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_MAX_BATCH",
+        default_value_t = 10,
+        global = true
+    )]
+    pub max_batch: usize,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "FLEETGRAPH_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Most password hashes computed at once (argon2id is deliberately memory- and CPU-hungry).
+    #[arg(
+        long,
+        env = "FLEETGRAPH_HASH_CONCURRENCY",
+        default_value_t = 2,
+        global = true
+    )]
+    pub hash_concurrency: usize,
+
+    /// Lifetime of an access token, in minutes.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_ACCESS_TOKEN_MINUTES",
+        default_value_t = 15,
+        global = true
+    )]
+    pub access_token_minutes: i64,
+
+    /// Lifetime of a refresh token, in days.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_REFRESH_TOKEN_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub refresh_token_days: i64,
+
+    /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Config {
+    /// The configuration a test or an embedding program starts from: the documented defaults.
+    pub fn with_defaults() -> Self {
+        Cli::parse_from(["fleetgraph"]).config
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+/// Checks the URL at start-up so a typo fails fast rather than when the bus first connects.
+fn parse_redis_url(value: &str) -> Result<String, String> {
+    let info = redis::IntoConnectionInfo::into_connection_info(value)
+        .map_err(|e| format!("invalid Redis URL: {e}"))?;
+    drop(info);
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_embedded_and_loopback() {
+        let config = Config::with_defaults();
+        assert!(config.is_sqlite());
+        assert!(config.bind.ip().is_loopback());
+        assert_eq!(config.bind.port(), 8000);
+        assert!(config.redis_url.is_none());
+    }
+
+    #[test]
+    fn a_bad_redis_url_is_refused_at_parse_time() {
+        let result = Cli::try_parse_from(["fleetgraph", "--redis-url", "http://nope"]);
+        assert!(result.is_err());
+        let ok = Cli::try_parse_from(["fleetgraph", "--redis-url", "redis://127.0.0.1:6379"]);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn flags_are_accepted_after_a_subcommand() {
+        let cli =
+            Cli::try_parse_from(["fleetgraph", "migrate", "--database-url", "sqlite::memory:"])
+                .expect("parses");
+        assert_eq!(cli.command, Some(Command::Migrate));
+        assert_eq!(cli.config.database_url, "sqlite::memory:");
+    }
+}

@@ -1,0 +1,316 @@
+//! Members: who belongs to an organization, with which role, restricted to which sites.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::permission::role_rank;
+use crate::auth::{PasswordHasher, Permission, Tenant, tokens};
+use crate::domain::audit::{Audited, Change};
+use crate::domain::page::{self, Page, PageRequest, SortKey};
+use crate::domain::{get_scoped, now, scoped, validate};
+use crate::error::{AppError, Result};
+use entity::{Role, membership_sites, memberships, organizations, sessions, sites, users};
+
+pub async fn insert_membership<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+) -> Result<memberships::Model> {
+    let now = now();
+    let row = memberships::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        user_id: Set(user_id),
+        role: Set(role),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    Ok(row.insert(db).await?)
+}
+
+pub async fn membership_of<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<(memberships::Model, organizations::Model)>> {
+    let row = memberships::Entity::find()
+        .find_also_related(organizations::Entity)
+        .filter(memberships::Column::OrganizationId.eq(organization_id))
+        .filter(memberships::Column::UserId.eq(user_id))
+        .one(db)
+        .await?;
+    Ok(row.and_then(|(m, o)| o.map(|o| (m, o))))
+}
+
+/// `Some(sites)` when the membership is restricted to those sites, `None` for all sites.
+pub async fn site_restriction<C: ConnectionTrait>(
+    db: &C,
+    membership_id: Uuid,
+) -> Result<Option<Vec<Uuid>>> {
+    let rows = membership_sites::Entity::find()
+        .filter(membership_sites::Column::MembershipId.eq(membership_id))
+        .all(db)
+        .await?;
+    Ok((!rows.is_empty()).then(|| rows.into_iter().map(|r| r.site_id).collect()))
+}
+
+const SORT: SortKey<memberships::Entity> = SortKey {
+    column: None,
+    id: memberships::Column::Id,
+    key_of: |_| None,
+    id_of: |m| m.id,
+};
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    request: &PageRequest,
+) -> Result<Page<memberships::Model>> {
+    tenant.require(Permission::MembersRead)?;
+    page::fetch(
+        db,
+        scoped::<memberships::Entity>(tenant.organization_id),
+        &SORT,
+        request,
+    )
+    .await
+}
+
+pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant) -> Result<u64> {
+    tenant.require(Permission::MembersRead)?;
+    page::count(db, scoped::<memberships::Entity>(tenant.organization_id)).await
+}
+
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    id: Uuid,
+) -> Result<memberships::Model> {
+    tenant.require(Permission::MembersRead)?;
+    get_scoped::<memberships::Entity, _>(db, tenant.organization_id, id).await
+}
+
+/// The caller may only grant, and only touch members holding, roles up to their own.
+fn check_rank(tenant: &Tenant, role: Role, field: &str) -> Result<()> {
+    let own = tenant
+        .role()
+        .ok_or_else(|| AppError::forbidden("members are managed by people"))?;
+    if role_rank(role) > role_rank(own) {
+        return Err(AppError::forbidden(format!(
+            "{field}: a {own:?} cannot manage the {role:?} role",
+            own = own,
+            role = role
+        )));
+    }
+    Ok(())
+}
+
+async fn owner_count<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<u64> {
+    Ok(scoped::<memberships::Entity>(organization_id)
+        .filter(memberships::Column::Role.eq(Role::Owner))
+        .count(db)
+        .await?)
+}
+
+async fn set_sites<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    membership_id: Uuid,
+    site_ids: &[Uuid],
+) -> Result<()> {
+    for (i, site_id) in site_ids.iter().enumerate() {
+        get_scoped::<sites::Entity, _>(db, tenant.organization_id, *site_id)
+            .await
+            .map_err(|_| AppError::validation(format!("input.siteIds.{i}"), "site not found"))?;
+    }
+    membership_sites::Entity::delete_many()
+        .filter(membership_sites::Column::MembershipId.eq(membership_id))
+        .exec(db)
+        .await?;
+    let mut unique: Vec<Uuid> = site_ids.to_vec();
+    unique.sort();
+    unique.dedup();
+    for site_id in unique {
+        membership_sites::Entity::insert(membership_sites::ActiveModel {
+            membership_id: Set(membership_id),
+            site_id: Set(site_id),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+pub struct AddMember {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub password: Option<String>,
+    pub site_ids: Option<Vec<Uuid>>,
+}
+
+pub struct AddedMember {
+    pub membership: memberships::Model,
+    /// Set when a new account was created without a chosen password: shown once.
+    pub temporary_password: Option<String>,
+}
+
+/// Adds a user (existing, or created here) to the organization.
+pub async fn add<C: ConnectionTrait>(
+    db: &C,
+    hasher: &PasswordHasher,
+    tenant: &Tenant,
+    input: AddMember,
+) -> Result<Audited<AddedMember>> {
+    tenant.require(Permission::MembersManage)?;
+    check_rank(tenant, input.role, "input.role")?;
+    let email = validate::email("input.email", &input.email)?;
+    let existing = users::Entity::find()
+        .filter(users::Column::Email.eq(&email))
+        .one(db)
+        .await?;
+    let (user, temporary_password) = match existing {
+        Some(user) => (user, None),
+        None => {
+            let display_name = match input.display_name.as_deref() {
+                Some(name) => validate::name("input.displayName", name, 100)?,
+                None => email.split('@').next().unwrap_or("member").to_owned(),
+            };
+            let (password, temporary) = match input.password {
+                Some(p) => {
+                    validate::password("input.password", &p)?;
+                    (p, None)
+                }
+                None => {
+                    let p = tokens::random_secret()[..20].to_owned();
+                    (p.clone(), Some(p))
+                }
+            };
+            let now = now();
+            let user = users::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(email.clone()),
+                password_hash: Set(hasher.hash(&password).await?),
+                display_name: Set(display_name),
+                badge_tag: Set(None),
+                failed_login_attempts: Set(0),
+                locked_until: Set(None),
+                last_login_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            (user, temporary)
+        }
+    };
+    if membership_of(db, tenant.organization_id, user.id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict("this user is already a member"));
+    }
+    let membership = insert_membership(db, tenant.organization_id, user.id, input.role).await?;
+    if let Some(site_ids) = &input.site_ids {
+        set_sites(db, tenant, membership.id, site_ids).await?;
+    }
+    let change = Change::of("member", membership.id).with(json!({
+        "email": email, "role": input.role, "siteIds": input.site_ids,
+    }));
+    Ok(Audited::new(
+        AddedMember {
+            membership,
+            temporary_password,
+        },
+        change,
+    ))
+}
+
+pub struct UpdateMember {
+    pub id: Uuid,
+    pub role: Option<Role>,
+    /// `Some(empty)` lifts the restriction.
+    pub site_ids: Option<Vec<Uuid>>,
+}
+
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    input: UpdateMember,
+) -> Result<Audited<memberships::Model>> {
+    tenant.require(Permission::MembersManage)?;
+    let member = get_scoped::<memberships::Entity, _>(db, tenant.organization_id, input.id).await?;
+    check_rank(tenant, member.role, "input.id")?;
+    let mut changes = serde_json::Map::new();
+    let mut member = member;
+    if let Some(role) = input.role {
+        check_rank(tenant, role, "input.role")?;
+        if member.role == Role::Owner
+            && role != Role::Owner
+            && owner_count(db, tenant.organization_id).await? <= 1
+        {
+            return Err(AppError::conflict("the last owner cannot be demoted"));
+        }
+        let mut active = member.into_active_model();
+        active.role = Set(role);
+        active.updated_at = Set(now());
+        member = active.update(db).await?;
+        changes.insert("role".into(), json!(role));
+    }
+    if let Some(site_ids) = &input.site_ids {
+        set_sites(db, tenant, member.id, site_ids).await?;
+        changes.insert("siteIds".into(), json!(site_ids));
+    }
+    Ok(Audited::new(
+        member.clone(),
+        Change::of("member", member.id).with(changes.into()),
+    ))
+}
+
+pub async fn remove<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    id: Uuid,
+) -> Result<Audited<Uuid>> {
+    tenant.require(Permission::MembersManage)?;
+    let member = get_scoped::<memberships::Entity, _>(db, tenant.organization_id, id).await?;
+    check_rank(tenant, member.role, "input.id")?;
+    if member.role == Role::Owner && owner_count(db, tenant.organization_id).await? <= 1 {
+        return Err(AppError::conflict("the last owner cannot be removed"));
+    }
+    memberships::Entity::delete_by_id(member.id)
+        .exec(db)
+        .await?;
+    // Their sessions in this organization end with the membership.
+    sessions::Entity::update_many()
+        .filter(sessions::Column::UserId.eq(member.user_id))
+        .filter(sessions::Column::OrganizationId.eq(tenant.organization_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Some(now())))
+        .col_expr(
+            sessions::Column::RevokedReason,
+            Expr::value(Some("membership_removed".to_owned())),
+        )
+        .exec(db)
+        .await?;
+    let change = Change::of("member", member.id).with(json!({ "userId": member.user_id }));
+    Ok(Audited::new(member.id, change))
+}
+
+/// Site restrictions of many memberships at once (for the DataLoader).
+pub async fn sites_of_memberships<C: ConnectionTrait>(
+    db: &C,
+    membership_ids: &[Uuid],
+) -> Result<Vec<membership_sites::Model>> {
+    Ok(membership_sites::Entity::find()
+        .filter(membership_sites::Column::MembershipId.is_in(membership_ids.iter().copied()))
+        .order_by_asc(membership_sites::Column::SiteId)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,415 @@
+//! Identity over GraphQL: sign-up, login, sessions, `me`, the organization itself.
+
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use crate::auth::Actor;
+use crate::domain::audit::Change;
+use crate::domain::identity::{self, IssuedSession, Login, SignUp};
+use crate::domain::organizations::{self, UpdateOrganization};
+use crate::error::AppError;
+use crate::graphql::api_keys::ApiKey;
+use crate::graphql::common::{Plan, Role};
+use crate::graphql::context::{caller, services, tenant};
+use crate::graphql::mutation::{Mutation, record_outside};
+use entity::{organizations as orgs, users};
+
+pub struct Organization(pub orgs::Model);
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn plan(&self) -> Plan {
+        self.0.plan.into()
+    }
+    /// Days raw telemetry is kept.
+    async fn telemetry_retention_days(&self) -> i32 {
+        self.0.telemetry_retention_days
+    }
+    /// Free-form organization settings (a JSON object).
+    async fn settings(&self) -> Json<serde_json::Value> {
+        Json(self.0.settings.clone())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+pub struct User(pub users::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    /// Badge or RFID tag used to start machine sessions.
+    async fn badge_tag(&self) -> Option<&str> {
+        self.0.badge_tag.as_deref()
+    }
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// An organization the signed-in user belongs to.
+#[derive(SimpleObject)]
+pub struct OrganizationMembership {
+    organization: Organization,
+    role: Role,
+}
+
+/// The caller: a signed-in user, or an API key.
+pub struct Me;
+
+#[Object]
+impl Me {
+    /// The signed-in user; null for an API key.
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let tenant = tenant(ctx)?;
+        let Some(user_id) = tenant.user_id() else {
+            return Ok(None);
+        };
+        let loader = crate::graphql::loader(ctx)?;
+        Ok(loader
+            .load_one(crate::graphql::loaders::UserKey(user_id))
+            .await?
+            .map(User))
+    }
+    /// The API key in use; null for a user.
+    async fn api_key(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ApiKey>> {
+        let tenant = tenant(ctx)?;
+        let Some(key_id) = tenant.api_key_id() else {
+            return Ok(None);
+        };
+        let loader = crate::graphql::loader(ctx)?;
+        Ok(loader
+            .load_one(crate::graphql::loaders::ApiKeyKey(key_id))
+            .await?
+            .map(ApiKey))
+    }
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let tenant = tenant(ctx)?;
+        Ok(Organization(
+            organizations::by_id(&services(ctx).db.conn, tenant.organization_id).await?,
+        ))
+    }
+    /// The user's role here; null for an API key.
+    async fn role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Role>> {
+        Ok(tenant(ctx)?.role().map(Role::from))
+    }
+    /// Scopes of the API key in use; empty for a user.
+    async fn scopes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(match &tenant(ctx)?.actor {
+            Actor::ApiKey { scopes, .. } => scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            Actor::User { .. } => Vec::new(),
+        })
+    }
+    /// Every organization the user belongs to (to switch between them).
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<OrganizationMembership>> {
+        let tenant = tenant(ctx)?;
+        let Some(user_id) = tenant.user_id() else {
+            return Ok(Vec::new());
+        };
+        let rows = identity::organizations_of(&services(ctx).db.conn, user_id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(m, o)| OrganizationMembership {
+                organization: Organization(o),
+                role: m.role.into(),
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct IdentityQuery;
+
+#[Object]
+impl IdentityQuery {
+    /// Who is calling.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
+        tenant(ctx)?;
+        Ok(Me)
+    }
+
+    /// The caller's organization.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let tenant = tenant(ctx)?;
+        Ok(Organization(
+            organizations::current(&services(ctx).db.conn, tenant).await?,
+        ))
+    }
+}
+
+/// Tokens for a session. The access token goes in `Authorization: Bearer ...`; the refresh
+/// token only to `refreshSession`.
+pub struct AuthPayload(pub IssuedSession);
+
+#[Object]
+impl AuthPayload {
+    async fn access_token(&self) -> &str {
+        &self.0.access_token
+    }
+    async fn access_token_expires_at(&self) -> DateTime<Utc> {
+        self.0.access_expires_at
+    }
+    async fn refresh_token(&self) -> &str {
+        &self.0.refresh_token
+    }
+    async fn refresh_token_expires_at(&self) -> DateTime<Utc> {
+        self.0.refresh_expires_at
+    }
+    async fn user(&self) -> User {
+        User(self.0.user.clone())
+    }
+    async fn organization(&self) -> Organization {
+        Organization(self.0.organization.clone())
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+}
+
+#[derive(InputObject)]
+pub struct SignUpInput {
+    pub organization_name: String,
+    /// Lower-case letters, digits and hyphens; unique across the deployment.
+    pub organization_slug: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+    /// Which organization to enter when the user belongs to several (default: the first joined).
+    pub organization_slug: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RefreshSessionInput {
+    pub refresh_token: String,
+}
+
+#[derive(InputObject)]
+pub struct SwitchOrganizationInput {
+    pub organization_slug: String,
+}
+
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    pub name: Option<String>,
+    pub telemetry_retention_days: Option<i32>,
+    pub settings: Option<Json<serde_json::Value>>,
+}
+
+#[derive(SimpleObject)]
+pub struct SuccessPayload {
+    pub success: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct OrganizationPayload {
+    pub organization: Organization,
+}
+
+#[derive(Default)]
+pub struct IdentityMutation;
+
+#[Object]
+impl IdentityMutation {
+    /// Creates an organization and its owner, and signs the owner in.
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        input: SignUpInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let services = services(ctx);
+        if !services.signup_enabled {
+            let err = AppError::forbidden("sign-up is disabled on this deployment");
+            let origin = caller(ctx)?.origin();
+            crate::graphql::mutation::refuse(services, None, origin, "signUp", None, &err).await;
+            return Err(err.into());
+        }
+        let (m, origin) = Mutation::begin_public(ctx, "signUp").await?;
+        let input = SignUp {
+            organization_name: input.organization_name,
+            organization_slug: input.organization_slug,
+            email: input.email,
+            password: input.password,
+            display_name: input.display_name,
+        };
+        let result =
+            identity::sign_up(m.tx(), &services.hasher, services.tokens, input, origin).await;
+        m.finish(result).await.map(AuthPayload)
+    }
+
+    /// Signs in with email and password. Five failures lock the account for 15 minutes; every
+    /// failure answers with the same message.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        input: LoginInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let services = services(ctx);
+        let origin = caller(ctx)?.origin();
+        let login = Login {
+            email: input.email,
+            password: input.password,
+            organization_slug: input.organization_slug,
+        };
+        let attempt = identity::login(
+            &services.db,
+            &services.hasher,
+            services.tokens,
+            login,
+            origin,
+        )
+        .await;
+        let code = attempt.result.as_ref().err().map(|e| e.code().as_str());
+        let target = match &attempt.result {
+            Ok(session) => Change::of("session", session.session_id),
+            Err(_) => Change::default(),
+        };
+        let change = Change {
+            organization_id: attempt.organization_id,
+            user_id: attempt.user_id,
+            ..target
+        };
+        record_outside(services, None, origin, "login", change, code).await;
+        Ok(attempt.result.map(AuthPayload)?)
+    }
+
+    /// Exchanges a refresh token for new tokens. Each refresh token works once; reusing one
+    /// revokes the session.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshSessionInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let services = services(ctx);
+        let origin = caller(ctx)?.origin();
+        let result = identity::refresh(&services.db, services.tokens, &input.refresh_token).await;
+        match result {
+            Ok(audited) => {
+                record_outside(
+                    services,
+                    None,
+                    origin,
+                    "refreshSession",
+                    audited.change,
+                    None,
+                )
+                .await;
+                Ok(AuthPayload(audited.value))
+            }
+            Err(err) => {
+                crate::graphql::mutation::refuse(
+                    services,
+                    None,
+                    origin,
+                    "refreshSession",
+                    None,
+                    &err,
+                )
+                .await;
+                Err(err.into())
+            }
+        }
+    }
+
+    /// Ends the current session.
+    async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<SuccessPayload> {
+        let (m, tenant) = Mutation::begin(ctx, "logout").await?;
+        let result = identity::logout(m.tx(), tenant).await;
+        m.finish(result)
+            .await
+            .map(|success| SuccessPayload { success })
+    }
+
+    /// Opens a session in another of the user's organizations and ends the current one.
+    async fn switch_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: SwitchOrganizationInput,
+    ) -> async_graphql::Result<AuthPayload> {
+        let (m, tenant) = Mutation::begin(ctx, "switchOrganization").await?;
+        let result = identity::switch_organization(
+            m.tx(),
+            services(ctx).tokens,
+            tenant,
+            &input.organization_slug,
+        )
+        .await;
+        m.finish(result).await.map(AuthPayload)
+    }
+
+    /// Changes the caller's password; their other sessions end.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> async_graphql::Result<SuccessPayload> {
+        let (m, tenant) = Mutation::begin(ctx, "changePassword").await?;
+        let result = identity::change_password(
+            m.tx(),
+            &services(ctx).hasher,
+            tenant,
+            &input.current_password,
+            &input.new_password,
+        )
+        .await;
+        m.finish(result)
+            .await
+            .map(|success| SuccessPayload { success })
+    }
+
+    /// Renames the organization or changes its settings (admin).
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationInput,
+    ) -> async_graphql::Result<OrganizationPayload> {
+        let (m, tenant) = Mutation::begin(ctx, "updateOrganization").await?;
+        let update = UpdateOrganization {
+            name: input.name,
+            telemetry_retention_days: input.telemetry_retention_days,
+            settings: input.settings.map(|j| j.0),
+        };
+        let result = organizations::update(m.tx(), tenant, update).await;
+        m.finish(result).await.map(|o| OrganizationPayload {
+            organization: Organization(o),
+        })
+    }
+}

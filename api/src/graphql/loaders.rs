@@ -1,0 +1,246 @@
+//! DataLoaders: every relation is fetched in one statement per request level, whatever the
+//! length of the list it hangs off (DESIGN §4). One loader per request, holding the caller, so
+//! that batched reads are tenant-scoped exactly like single ones.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::auth::Tenant;
+use crate::db::Db;
+use crate::domain::{assets as asset_domain, members, sites as site_domain, zones as zone_domain};
+use crate::error::AppError;
+use entity::{AssetStatus, api_keys, assets, machines, robots, sites, users, zones};
+
+pub struct AppLoader {
+    db: Db,
+    tenant: Tenant,
+}
+
+pub type Loaders = DataLoader<AppLoader, HashMapCache>;
+
+/// How long a loader waits to collect keys before querying. Sibling fields of a list are
+/// resolved concurrently and enqueue their keys in the same poll, so a short window suffices;
+/// async-graphql's default of 1 ms would add a millisecond per nesting level to every query.
+pub const BATCH_DELAY: Duration = Duration::from_micros(100);
+
+pub fn loaders(db: Db, tenant: Tenant) -> Loaders {
+    DataLoader::with_cache(
+        AppLoader { db, tenant },
+        tokio::spawn,
+        HashMapCache::default(),
+    )
+    .delay(BATCH_DELAY)
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, async_graphql::Error>;
+
+fn err(e: impl Into<AppError>) -> async_graphql::Error {
+    e.into().into()
+}
+
+macro_rules! key {
+    ($($name:ident),* $(,)?) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(pub Uuid);
+    )*};
+}
+
+key!(
+    SiteKey,
+    ZoneKey,
+    ZonesOfSite,
+    AssetsOfZone,
+    StatusCountsOfSite,
+    RobotKey,
+    MachineKey,
+    UserKey,
+    SitesOfMember,
+    ApiKeyKey
+);
+
+impl AppLoader {
+    fn ids<K: Copy>(keys: &[K], f: impl Fn(K) -> Uuid) -> Vec<Uuid> {
+        keys.iter().copied().map(f).collect()
+    }
+}
+
+impl Loader<SiteKey> for AppLoader {
+    type Value = sites::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[SiteKey]) -> LoadResult<SiteKey, Self::Value> {
+        let rows = site_domain::visible(&self.tenant)
+            .filter(sites::Column::Id.is_in(Self::ids(keys, |k| k.0)))
+            .all(&self.db.conn)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (SiteKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<ZoneKey> for AppLoader {
+    type Value = zones::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ZoneKey]) -> LoadResult<ZoneKey, Self::Value> {
+        let rows = zone_domain::visible(&self.tenant)
+            .filter(zones::Column::Id.is_in(Self::ids(keys, |k| k.0)))
+            .all(&self.db.conn)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (ZoneKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<ZonesOfSite> for AppLoader {
+    type Value = Vec<zones::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ZonesOfSite]) -> LoadResult<ZonesOfSite, Self::Value> {
+        let rows = zone_domain::visible(&self.tenant)
+            .filter(zones::Column::SiteId.is_in(Self::ids(keys, |k| k.0)))
+            .order_by_asc(zones::Column::Code)
+            .all(&self.db.conn)
+            .await
+            .map_err(err)?;
+        let mut out: HashMap<ZonesOfSite, Vec<zones::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(ZonesOfSite(row.site_id)).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<AssetsOfZone> for AppLoader {
+    type Value = Vec<assets::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AssetsOfZone]) -> LoadResult<AssetsOfZone, Self::Value> {
+        let rows = asset_domain::visible(&self.tenant)
+            .filter(assets::Column::ZoneId.is_in(Self::ids(keys, |k| k.0)))
+            .filter(assets::Column::ArchivedAt.is_null())
+            .order_by_asc(assets::Column::Code)
+            .all(&self.db.conn)
+            .await
+            .map_err(err)?;
+        let mut out: HashMap<AssetsOfZone, Vec<assets::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            if let Some(zone) = row.zone_id {
+                out.entry(AssetsOfZone(zone)).or_default().push(row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<StatusCountsOfSite> for AppLoader {
+    type Value = Vec<(AssetStatus, i64)>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[StatusCountsOfSite],
+    ) -> LoadResult<StatusCountsOfSite, Self::Value> {
+        let rows =
+            asset_domain::status_counts(&self.db.conn, &self.tenant, &Self::ids(keys, |k| k.0))
+                .await
+                .map_err(err)?;
+        let mut out: HashMap<StatusCountsOfSite, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (site, status, n) in rows {
+            out.entry(StatusCountsOfSite(site))
+                .or_default()
+                .push((status, n));
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<RobotKey> for AppLoader {
+    type Value = robots::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[RobotKey]) -> LoadResult<RobotKey, Self::Value> {
+        let rows = robots::Entity::find()
+            .filter(robots::Column::AssetId.is_in(Self::ids(keys, |k| k.0)))
+            .all(&self.db.conn)
+            .await
+            .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (RobotKey(r.asset_id), r))
+            .collect())
+    }
+}
+
+impl Loader<MachineKey> for AppLoader {
+    type Value = machines::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[MachineKey]) -> LoadResult<MachineKey, Self::Value> {
+        let rows = machines::Entity::find()
+            .filter(machines::Column::AssetId.is_in(Self::ids(keys, |k| k.0)))
+            .all(&self.db.conn)
+            .await
+            .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (MachineKey(r.asset_id), r))
+            .collect())
+    }
+}
+
+impl Loader<UserKey> for AppLoader {
+    type Value = users::Model;
+    type Error = async_graphql::Error;
+
+    /// Users are global identities; the ids asked for always come from rows of the caller's
+    /// organization (memberships, keys, audit rows), which is what scopes this read.
+    async fn load(&self, keys: &[UserKey]) -> LoadResult<UserKey, Self::Value> {
+        let rows = users::Entity::find()
+            .filter(users::Column::Id.is_in(Self::ids(keys, |k| k.0)))
+            .all(&self.db.conn)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (UserKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<SitesOfMember> for AppLoader {
+    type Value = Vec<Uuid>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[SitesOfMember]) -> LoadResult<SitesOfMember, Self::Value> {
+        let rows = members::sites_of_memberships(&self.db.conn, &Self::ids(keys, |k| k.0))
+            .await
+            .map_err(err)?;
+        let mut out: HashMap<SitesOfMember, Vec<Uuid>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(SitesOfMember(row.membership_id))
+                .or_default()
+                .push(row.site_id);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<ApiKeyKey> for AppLoader {
+    type Value = api_keys::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ApiKeyKey]) -> LoadResult<ApiKeyKey, Self::Value> {
+        let rows = crate::domain::scoped::<api_keys::Entity>(self.tenant.organization_id)
+            .filter(api_keys::Column::Id.is_in(Self::ids(keys, |k| k.0)))
+            .all(&self.db.conn)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (ApiKeyKey(r.id), r)).collect())
+    }
+}

@@ -1,0 +1,81 @@
+//! The GraphQL API: one module per domain, each a thin layer over `domain/`, merged into one
+//! schema. Resolvers parse arguments, call the domain, and convert models to GraphQL objects;
+//! relations resolve through the per-request DataLoader.
+
+pub mod api_keys;
+pub mod assets;
+pub mod audit;
+pub mod common;
+pub mod context;
+pub mod identity;
+pub mod loaders;
+pub mod members;
+pub mod mutation;
+pub mod places;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+
+pub use context::Services;
+pub use loaders::Loaders;
+
+use crate::error::{AppError, Result};
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    identity::IdentityQuery,
+    members::MembersQuery,
+    api_keys::ApiKeysQuery,
+    places::PlacesQuery,
+    assets::AssetsQuery,
+    audit::AuditQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    identity::IdentityMutation,
+    members::MembersMutation,
+    api_keys::ApiKeysMutation,
+    places::PlacesMutation,
+    assets::AssetsMutation,
+);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+}
+
+pub fn build_schema(services: Option<Services>, limits: &Limits) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(16);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    if let Some(services) = services {
+        builder = builder.data(services);
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, as `fleetgraph export-schema` prints it.
+pub fn sdl() -> String {
+    build_schema(
+        None,
+        &Limits {
+            max_depth: usize::MAX,
+            max_complexity: usize::MAX,
+            introspection: true,
+        },
+    )
+    .sdl()
+}
+
+pub fn loader<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
+    ctx.data::<Loaders>()
+        .map_err(|_| AppError::Unauthenticated("authentication required"))
+}

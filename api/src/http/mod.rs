@@ -1,0 +1,207 @@
+//! The HTTP edge: routes, middleware, and turning `Authorization` into a `Caller`.
+
+pub mod auth;
+pub mod protocol;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{Caller, Origin};
+use crate::error::REQUEST_ID;
+use crate::graphql::{AppSchema, Services, loaders};
+use protocol::ResponseFormat;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub services: Services,
+    pub auth: Arc<auth::Authenticator>,
+    pub max_batch: usize,
+}
+
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    let request_id = header::HeaderName::from_static(REQUEST_ID_HEADER);
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(subscriptions_not_yet))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        // Bearer tokens, not cookies: any origin may call the API, none gets credentials for free.
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::POST]).allow_headers(Any))
+        .layer(CatchPanicLayer::custom(|_| {
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] })))
+                .into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.services.db.ping().await {
+        Ok(()) => Json(json!({ "status": "ready", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn subscriptions_not_yet() -> Response {
+    (
+        StatusCode::NOT_IMPLEMENTED,
+        Json(json!({ "errors": [{ "message": "subscriptions are not available yet", "extensions": { "code": "NOT_IMPLEMENTED" } }] })),
+    )
+        .into_response()
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// `GET /graphql`: the GraphiQL playground for a browser, a query for anyone else.
+async fn graphql_get(
+    state: State<AppState>,
+    connect: ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    query: RawQuery,
+) -> Response {
+    if query.0.as_deref().is_none_or(str::is_empty) && wants_html(&headers) {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Fleetgraph")
+                .finish(),
+        )
+        .into_response();
+    }
+    execute(state, connect, method, headers, query, Bytes::new()).await
+}
+
+async fn graphql_post(
+    state: State<AppState>,
+    connect: ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    execute(state, connect, method, headers, query, body).await
+}
+
+async fn execute(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let request_id = headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let format = match protocol::negotiate(&headers) {
+        Ok(format) => format,
+        Err(rejection) => return protocol::rejection_response(ResponseFormat::Json, rejection),
+    };
+    let batch = match protocol::parse_request(
+        &method,
+        &headers,
+        query.as_deref(),
+        &body,
+        state.max_batch,
+    ) {
+        Ok(batch) => batch,
+        Err(rejection) => return protocol::rejection_response(format, rejection),
+    };
+    let origin = Origin {
+        ip: Some(peer.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        request_id: request_id.clone(),
+    };
+    let caller = match state.auth.authenticate(&headers, origin).await {
+        Ok(caller) => caller,
+        Err(err) => {
+            let response = crate::error::request_error(err);
+            let mut http = protocol::into_http_response(
+                format,
+                async_graphql::BatchResponse::Single(response),
+            );
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                http.headers_mut().insert(REQUEST_ID_HEADER, value);
+            }
+            return http;
+        }
+    };
+    let with_data = |request: async_graphql::Request| {
+        let request = match &caller {
+            Caller::Tenant(tenant) => {
+                request.data(loaders::loaders(state.services.db.clone(), tenant.clone()))
+            }
+            Caller::Anonymous(_) => request,
+        };
+        request.data(caller.clone())
+    };
+    let batch = match batch {
+        async_graphql::BatchRequest::Single(r) => async_graphql::BatchRequest::Single(with_data(r)),
+        async_graphql::BatchRequest::Batch(rs) => {
+            async_graphql::BatchRequest::Batch(rs.into_iter().map(with_data).collect())
+        }
+    };
+    let response = REQUEST_ID
+        .scope(request_id, async {
+            let mut response = state.schema.execute_batch(batch).await;
+            // Inside the scope: masking an internal error logs it with this request's id.
+            match &mut response {
+                async_graphql::BatchResponse::Single(r) => crate::error::finalize_errors(r),
+                async_graphql::BatchResponse::Batch(rs) => {
+                    rs.iter_mut().for_each(crate::error::finalize_errors)
+                }
+            }
+            response
+        })
+        .await;
+    protocol::into_http_response(format, response)
+}

@@ -1,0 +1,27 @@
+//! Fleetgraph: a multi-tenant GraphQL API server for fleets of robots and shop-floor machines.
+//!
+//! A request flows one way: `http` (axum) -> `graphql` (async-graphql resolvers) -> `domain`
+//! (business rules, tenancy) -> `entity` (sea-orm) -> the database. Nothing below `graphql`
+//! knows about GraphQL.
+
+/// Password hashing, opaque tokens, the Permission model and the resolved caller.
+pub mod auth;
+/// Command-line flags and environment variables: the whole configuration.
+pub mod config;
+/// The database pool, migrations and the SQLite write gate.
+pub mod db;
+/// The demo organization that `--demo` seeds.
+pub mod demo;
+/// Business rules per domain, tenant-scoped, with no GraphQL types.
+pub mod domain;
+/// The one error type and its stable codes.
+pub mod error;
+/// The GraphQL schema: one module per domain, DataLoaders, the mutation frame.
+pub mod graphql;
+/// The HTTP edge: routes, GraphQL-over-HTTP, authentication of requests.
+pub mod http;
+/// Building and running the server.
+pub mod startup;
+
+pub use config::Config;
+pub use startup::Application;

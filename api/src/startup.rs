@@ -1,0 +1,154 @@
+//! Building and running the application: the one place where configuration becomes a server.
+//!
+//! `Application::build` binds the listener before returning, so tests can bind port 0 and read
+//! the port back, then drive the real server over HTTP.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::auth::PasswordHasher;
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::identity::TokenSettings;
+use crate::graphql::{self, Limits, Services};
+use crate::http::{self, AppState, auth::Authenticator};
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    config: Config,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if config.demo && !config.bind.ip().is_loopback() {
+            anyhow::bail!(
+                "--demo creates accounts with published passwords; it only runs on a loopback address, not {}",
+                config.bind
+            );
+        }
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        Self::build_with_db(config, db).await
+    }
+
+    /// Builds on an existing, migrated database (tests use a per-test database).
+    pub async fn build_with_db(config: Config, db: Db) -> anyhow::Result<Self> {
+        let hasher = PasswordHasher::new(config.hash_concurrency)?;
+        if config.demo {
+            crate::demo::seed(&db, &hasher)
+                .await
+                .context("failed to seed the demo data")?;
+        }
+        let services = Services {
+            db: db.clone(),
+            hasher,
+            tokens: TokenSettings {
+                access_ttl: chrono::Duration::minutes(config.access_token_minutes),
+                refresh_ttl: chrono::Duration::days(config.refresh_token_days),
+            },
+            signup_enabled: !config.disable_signup,
+        };
+        let limits = Limits {
+            max_depth: config.max_depth,
+            max_complexity: config.max_complexity,
+            introspection: !config.disable_introspection,
+        };
+        let schema = graphql::build_schema(Some(services.clone()), &limits);
+        let state = AppState {
+            schema,
+            services,
+            auth: Arc::new(Authenticator::new(db)),
+            max_batch: config.max_batch,
+        };
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("failed to bind {}", config.bind))?;
+        Ok(Self {
+            listener,
+            state,
+            config,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.services.db
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish (up to the grace
+    /// period).
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let grace = Duration::from_secs(self.config.shutdown_grace_seconds);
+        let router = http::router(self.state, self.config.max_body_bytes);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let server = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down; waiting for in-flight requests");
+            let _ = stop_tx.send(true);
+        });
+        let mut stop = stop_rx;
+        tokio::select! {
+            result = server.into_future() => result.context("server error"),
+            _ = async {
+                let _ = stop.wait_for(|s| *s).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!("grace period over; dropping remaining connections");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// Installs the global tracing subscriber (once; later calls are no-ops, for tests).
+pub fn init_tracing(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
+    let _ = match config.log_format {
+        crate::config::LogFormat::Json => builder.json().try_init(),
+        crate::config::LogFormat::Text => builder.try_init(),
+    };
+}

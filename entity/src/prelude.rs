@@ -1,0 +1,12 @@
+pub use super::api_keys::Entity as ApiKeys;
+pub use super::assets::Entity as Assets;
+pub use super::audit_logs::Entity as AuditLogs;
+pub use super::machines::Entity as Machines;
+pub use super::membership_sites::Entity as MembershipSites;
+pub use super::memberships::Entity as Memberships;
+pub use super::organizations::Entity as Organizations;
+pub use super::robots::Entity as Robots;
+pub use super::sessions::Entity as Sessions;
+pub use super::sites::Entity as Sites;
+pub use super::users::Entity as Users;
+pub use super::zones::Entity as Zones;
