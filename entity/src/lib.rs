@@ -38,6 +38,8 @@ pub mod robots;
 pub mod sessions;
 /// A physical location of an organization (plant, warehouse). `code` is unique per organization.
 pub mod sites;
+/// A refresh token already exchanged: presenting it again revokes its session.
+pub mod used_refresh_tokens;
 /// A person who can sign in. Users are global; organization access comes from `memberships`.
 pub mod users;
 /// An area inside a site. `code` is unique per site; a site with zones cannot be deleted.

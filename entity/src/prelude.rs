@@ -8,5 +8,6 @@ pub use super::organizations::Entity as Organizations;
 pub use super::robots::Entity as Robots;
 pub use super::sessions::Entity as Sessions;
 pub use super::sites::Entity as Sites;
+pub use super::used_refresh_tokens::Entity as UsedRefreshTokens;
 pub use super::users::Entity as Users;
 pub use super::zones::Entity as Zones;

@@ -14,6 +14,7 @@ mod m20261123_000001_create_identity_tables;
 mod m20261123_000002_create_place_tables;
 mod m20261123_000003_create_asset_tables;
 mod m20261123_000004_create_audit_logs;
+mod m20261123_000005_create_used_refresh_tokens;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_place_tables::Migration),
             Box::new(m20261123_000003_create_asset_tables::Migration),
             Box::new(m20261123_000004_create_audit_logs::Migration),
+            Box::new(m20261123_000005_create_used_refresh_tokens::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::domain::audit::{Audited, Change};
 use crate::domain::{members, now, organizations, validate};
 use crate::error::{AppError, Result};
-use entity::{Role, memberships, organizations as orgs, sessions, users};
+use entity::{Role, memberships, organizations as orgs, sessions, used_refresh_tokens, users};
 
 /// Failed logins before an account locks, and for how long (DESIGN §5).
 pub const MAX_FAILED_LOGINS: i32 = 5;
@@ -346,7 +346,9 @@ async fn pick_membership<C: ConnectionTrait>(
 }
 
 /// Exchanges a refresh token for a new pair. The old refresh token stops working; presenting
-/// it again is treated as theft (RFC 6819 §5.2.2.3) and revokes the whole session.
+/// it again is treated as theft (RFC 6819 §5.2.2.3) and revokes the whole session. Only a token
+/// that was really issued for the session counts as reuse: a made-up token naming a session is
+/// just invalid, so knowing a session id is not enough to end it.
 pub async fn refresh(
     db: &Db,
     settings: TokenSettings,
@@ -355,6 +357,7 @@ pub async fn refresh(
     const INVALID: AppError = AppError::Unauthenticated("invalid or expired refresh token");
     let conn = &db.conn;
     let session_id = tokens::refresh_token_session(refresh_token).ok_or(INVALID)?;
+    let presented = hash_secret(refresh_token);
     let session = sessions::Entity::find_by_id(session_id)
         .one(conn)
         .await?
@@ -364,12 +367,19 @@ pub async fn refresh(
         return Err(INVALID);
     }
     let _gate = db.gate().await;
-    if session.refresh_token_hash != hash_secret(refresh_token) {
-        // Autocommitted on purpose: the revocation must stick although this request fails.
-        revoke(conn, session.id, "refresh_token_reuse").await?;
-        return Err(AppError::Unauthenticated(
-            "refresh token reuse detected; session revoked",
-        ));
+    if session.refresh_token_hash != presented {
+        let used = used_refresh_tokens::Entity::find_by_id(presented)
+            .one(conn)
+            .await?
+            .is_some_and(|used| used.session_id == session.id);
+        if used {
+            // Autocommitted on purpose: the revocation must stick although this request fails.
+            revoke(conn, session.id, "refresh_token_reuse").await?;
+            return Err(AppError::Unauthenticated(
+                "refresh token reuse detected; session revoked",
+            ));
+        }
+        return Err(INVALID);
     }
     let (membership, organization) =
         members::membership_of(conn, session.organization_id, session.user_id)
@@ -381,11 +391,12 @@ pub async fn refresh(
         .ok_or(INVALID)?;
     let access_token = tokens::new_access_token();
     let new_refresh = tokens::new_refresh_token(session.id);
-    // One conditional UPDATE: of two concurrent refreshes with the same token, only one wins;
-    // the loser sees zero rows and is treated as reuse.
+    let tx = conn.begin().await?;
+    // One conditional UPDATE: of two concurrent refreshes with the same token only one wins;
+    // the loser sees zero rows, and its token is by then a used one.
     let rotated = sessions::Entity::update_many()
         .filter(sessions::Column::Id.eq(session.id))
-        .filter(sessions::Column::RefreshTokenHash.eq(session.refresh_token_hash.clone()))
+        .filter(sessions::Column::RefreshTokenHash.eq(presented.clone()))
         .filter(sessions::Column::RevokedAt.is_null())
         .col_expr(
             sessions::Column::AccessTokenHash,
@@ -404,14 +415,23 @@ pub async fn refresh(
             Expr::value(now + settings.refresh_ttl),
         )
         .col_expr(sessions::Column::RotatedAt, Expr::value(Some(now)))
-        .exec(conn)
+        .exec(&tx)
         .await?;
     if rotated.rows_affected != 1 {
+        tx.rollback().await?;
         revoke(conn, session.id, "refresh_token_reuse").await?;
         return Err(AppError::Unauthenticated(
             "refresh token reuse detected; session revoked",
         ));
     }
+    used_refresh_tokens::Entity::insert(used_refresh_tokens::ActiveModel {
+        token_hash: Set(presented),
+        session_id: Set(session.id),
+        used_at: Set(now),
+    })
+    .exec_without_returning(&tx)
+    .await?;
+    tx.commit().await?;
     let change = Change {
         organization_id: Some(organization.id),
         user_id: Some(user.id),

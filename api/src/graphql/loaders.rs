@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use futures::future::BoxFuture;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -27,10 +28,29 @@ pub type Loaders = DataLoader<AppLoader, HashMapCache>;
 /// async-graphql's default of 1 ms would add a millisecond per nesting level to every query.
 pub const BATCH_DELAY: Duration = Duration::from_micros(100);
 
+/// How many turns on the executor a batch waits before its delay starts.
+///
+/// A list resolves its items through `FuturesUnordered`, which yields to the executor after
+/// polling 32 of them. If the batch's timer ran out during that poll, the batch would start
+/// at the yield with only the first 32 items' keys and the rest would need a second batch: the
+/// statement count would grow with the list after all. Each yield here lets the resolving task
+/// run once more first, so up to `32 * BATCH_YIELDS` siblings share a batch however slow the
+/// poll; a yield costs microseconds, not a timer tick.
+pub const BATCH_YIELDS: usize = 8;
+
+fn spawn_batch(batch: BoxFuture<'static, ()>) {
+    tokio::spawn(async move {
+        for _ in 0..BATCH_YIELDS {
+            tokio::task::yield_now().await;
+        }
+        batch.await;
+    });
+}
+
 pub fn loaders(db: Db, tenant: Tenant) -> Loaders {
     DataLoader::with_cache(
         AppLoader { db, tenant },
-        tokio::spawn,
+        spawn_batch,
         HashMapCache::default(),
     )
     .delay(BATCH_DELAY)

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod common;
 pub mod context;
 pub mod identity;
+pub mod introspection;
 pub mod loaders;
 pub mod members;
 pub mod mutation;
@@ -54,7 +55,9 @@ pub fn build_schema(services: Option<Services>, limits: &Limits) -> AppSchema {
         .limit_recursive_depth(64)
         .limit_directives(16);
     if !limits.introspection {
-        builder = builder.disable_introspection();
+        builder = builder
+            .disable_introspection()
+            .extension(introspection::RefuseIntrospection);
     }
     if let Some(services) = services {
         builder = builder.data(services);

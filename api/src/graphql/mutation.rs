@@ -78,6 +78,15 @@ impl<'a> Mutation<'a> {
         self
     }
 
+    /// Like [`Self::target`], from a client-supplied ID; a malformed one names no target (the
+    /// domain call then reports it as BAD_USER_INPUT).
+    pub fn aim(self, resource_type: &'static str, id: &async_graphql::ID) -> Self {
+        match Uuid::try_parse(id.as_str()) {
+            Ok(id) => self.target(resource_type, id),
+            Err(_) => self,
+        }
+    }
+
     pub fn tx(&self) -> &DatabaseTransaction {
         &self.tx.tx
     }
