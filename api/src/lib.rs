@@ -16,6 +16,8 @@ pub mod demo;
 pub mod domain;
 /// The one error type and its stable codes.
 pub mod error;
+/// Events, topics and the EventBus (in-process or Redis pub/sub).
+pub mod events;
 /// The GraphQL schema: one module per domain, DataLoaders, the mutation frame.
 pub mod graphql;
 /// The HTTP edge: routes, GraphQL-over-HTTP, authentication of requests.

@@ -14,6 +14,7 @@ use crate::auth::PasswordHasher;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::identity::TokenSettings;
+use crate::events::EventBus;
 use crate::graphql::{self, Limits, Services};
 use crate::http::{self, AppState, auth::Authenticator};
 
@@ -44,7 +45,10 @@ impl Application {
                 .await
                 .context("failed to seed the demo data")?;
         }
+        let events = EventBus::connect(config.redis_url.as_deref()).await?;
+        tracing::info!(backend = events.backend_name(), "event bus ready");
         let services = Services {
+            events,
             db: db.clone(),
             hasher,
             tokens: TokenSettings {
@@ -92,6 +96,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.config.shutdown_grace_seconds);
+        let events = self.state.services.events.clone();
         let router = http::router(self.state, self.config.max_body_bytes);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let server = axum::serve(
@@ -105,12 +110,16 @@ impl Application {
         });
         let mut stop = stop_rx;
         tokio::select! {
-            result = server.into_future() => result.context("server error"),
+            result = server.into_future() => {
+                events.shutdown();
+                result.context("server error")
+            }
             _ = async {
                 let _ = stop.wait_for(|s| *s).await;
                 tokio::time::sleep(grace).await;
             } => {
                 tracing::warn!("grace period over; dropping remaining connections");
+                events.shutdown();
                 Ok(())
             }
         }

@@ -193,8 +193,10 @@ impl Scope {
             Scope::SitesWrite => PermissionSet::of(&[SitesRead, SitesWrite]),
             Scope::AssetsRead => PermissionSet::of(&[AssetsRead, SitesRead]),
             Scope::AssetsWrite => PermissionSet::of(&[AssetsRead, AssetsWrite, SitesRead]),
-            Scope::TelemetryRead => PermissionSet::of(&[TelemetryRead, AssetsRead]),
-            Scope::TelemetryWrite => PermissionSet::of(&[TelemetryWrite, TelemetryRead]),
+            Scope::TelemetryRead => PermissionSet::of(&[TelemetryRead, AssetsRead, SitesRead]),
+            Scope::TelemetryWrite => {
+                PermissionSet::of(&[TelemetryWrite, TelemetryRead, AssetsRead, SitesRead])
+            }
             Scope::AlertsRead => PermissionSet::of(&[AlertsRead]),
             Scope::AlertsWrite => PermissionSet::of(&[AlertsRead, AlertsAck]),
             Scope::JobsRead => PermissionSet::of(&[JobsRead]),

@@ -39,15 +39,27 @@ impl Change {
     }
 }
 
-/// A value together with the audit record of how it came about.
+/// A value together with the audit record of how it came about, and the events to publish
+/// once it has committed.
 pub struct Audited<T> {
     pub value: T,
     pub change: Change,
+    pub events: Vec<crate::events::Event>,
 }
 
 impl<T> Audited<T> {
     pub fn new(value: T, change: Change) -> Self {
-        Self { value, change }
+        Self {
+            value,
+            change,
+            events: Vec::new(),
+        }
+    }
+
+    /// Adds events to publish after the commit.
+    pub fn publish(mut self, events: impl IntoIterator<Item = crate::events::Event>) -> Self {
+        self.events.extend(events);
+        self
     }
 }
 

@@ -124,10 +124,14 @@ async fn set_sites<C: ConnectionTrait>(
     membership_id: Uuid,
     site_ids: &[Uuid],
 ) -> Result<()> {
-    for (i, site_id) in site_ids.iter().enumerate() {
+    for site_id in site_ids {
         get_scoped::<sites::Entity, _>(db, tenant.organization_id, *site_id)
             .await
-            .map_err(|_| AppError::validation(format!("input.siteIds.{i}"), "site not found"))?;
+            .map_err(|e| match e {
+                // Another organization's site is absent, as everywhere (DESIGN §4).
+                AppError::NotFound(_) => AppError::NotFound("site"),
+                other => other,
+            })?;
     }
     membership_sites::Entity::delete_many()
         .filter(membership_sites::Column::MembershipId.eq(membership_id))

@@ -47,7 +47,7 @@ pub async fn by_code<C: ConnectionTrait>(
         .ok_or(AppError::NotFound("site"))
 }
 
-/// A site the caller may change: visible, and not archived.
+/// A site the caller may change: visible (archived ones too, so that they can be restored).
 async fn writable<C: ConnectionTrait>(db: &C, tenant: &Tenant, id: Uuid) -> Result<sites::Model> {
     tenant.require(Permission::SitesWrite)?;
     get(db, tenant, id).await

@@ -152,6 +152,7 @@ impl ApiKeysMutation {
         input: RevokeApiKeyInput,
     ) -> async_graphql::Result<ApiKeyPayload> {
         let (m, tenant) = Mutation::begin(ctx, "revokeApiKey").await?;
+        let m = m.aim("api_key", &input.id);
         let result = async {
             let id = parse_id("input.id", &input.id)?;
             api_keys::revoke(m.tx(), tenant, id).await

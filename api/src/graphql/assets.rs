@@ -499,6 +499,7 @@ impl AssetsMutation {
         input: UpdateRobotInput,
     ) -> async_graphql::Result<RobotPayload> {
         let (m, tenant) = Mutation::begin(ctx, "updateRobot").await?;
+        let m = m.aim("robot", &input.id);
         let result = async {
             let id = parse_id("input.id", &input.id)?;
             let fields = AssetFields {
@@ -563,6 +564,7 @@ impl AssetsMutation {
         input: UpdateMachineInput,
     ) -> async_graphql::Result<MachinePayload> {
         let (m, tenant) = Mutation::begin(ctx, "updateMachine").await?;
+        let m = m.aim("machine", &input.id);
         let result = async {
             let id = parse_id("input.id", &input.id)?;
             let fields = AssetFields {
@@ -597,6 +599,7 @@ impl AssetsMutation {
         input: AssetIdInput,
     ) -> async_graphql::Result<AssetPayload> {
         let (m, tenant) = Mutation::begin(ctx, "archiveAsset").await?;
+        let m = m.aim("asset", &input.id);
         let result = async {
             assets::set_archived(m.tx(), tenant, parse_id("input.id", &input.id)?, true).await
         }
@@ -612,6 +615,7 @@ impl AssetsMutation {
         input: AssetIdInput,
     ) -> async_graphql::Result<AssetPayload> {
         let (m, tenant) = Mutation::begin(ctx, "restoreAsset").await?;
+        let m = m.aim("asset", &input.id);
         let result = async {
             assets::set_archived(m.tx(), tenant, parse_id("input.id", &input.id)?, false).await
         }
@@ -628,6 +632,7 @@ impl AssetsMutation {
         input: AssetIdInput,
     ) -> async_graphql::Result<DeletePayload> {
         let (m, tenant) = Mutation::begin(ctx, "deleteAsset").await?;
+        let m = m.aim("asset", &input.id);
         let result =
             async { assets::delete(m.tx(), tenant, parse_id("input.id", &input.id)?).await }.await;
         m.finish(result).await.map(DeletePayload::of)

@@ -7,6 +7,7 @@ use crate::auth::{Caller, PasswordHasher, Tenant};
 use crate::db::Db;
 use crate::domain::identity::TokenSettings;
 use crate::error::{AppError, Result};
+use crate::events::EventBus;
 
 /// Process-wide services, stored once in the schema's data.
 #[derive(Clone)]
@@ -15,6 +16,7 @@ pub struct Services {
     pub hasher: PasswordHasher,
     pub tokens: TokenSettings,
     pub signup_enabled: bool,
+    pub events: EventBus,
 }
 
 pub fn services<'a>(ctx: &Context<'a>) -> &'a Services {

@@ -3,10 +3,11 @@
 //! that batched reads are tenant-scoped exactly like single ones.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, FutureExt, Shared, join_all};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -19,6 +20,78 @@ use entity::{AssetStatus, api_keys, assets, machines, robots, sites, users, zone
 pub struct AppLoader {
     db: Db,
     tenant: Tenant,
+    sites: Memo<sites::Model>,
+    zones: Memo<zones::Model>,
+}
+
+type SharedLoad<V> =
+    Shared<BoxFuture<'static, Result<Arc<HashMap<Uuid, V>>, async_graphql::Error>>>;
+
+/// Rows by id that one request has loaded or is loading.
+///
+/// The DataLoader's cache only knows finished loads. A row reachable by two paths of different
+/// depth (`asset.site` and `asset.zone.site`) is asked for again when the second path gets
+/// there while the first batch is still running, and whether that happens depends on which
+/// query the database answers first. Remembering loads in flight makes the second batch wait
+/// for the first instead, so a query costs the same statements every time it runs.
+struct Memo<V> {
+    loads: Mutex<HashMap<Uuid, SharedLoad<V>>>,
+}
+
+impl<V> Default for Memo<V> {
+    fn default() -> Self {
+        Self {
+            loads: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<V: Clone + Send + Sync + 'static> Memo<V> {
+    /// The rows of `ids` (absent ones left out), querying with `fetch` only for ids that no
+    /// earlier batch of this request has asked for.
+    async fn get(
+        &self,
+        ids: &[Uuid],
+        id_of: fn(&V) -> Uuid,
+        fetch: impl FnOnce(Vec<Uuid>) -> BoxFuture<'static, Result<Vec<V>, async_graphql::Error>>,
+    ) -> Result<HashMap<Uuid, V>, async_graphql::Error> {
+        let mut waits: Vec<SharedLoad<V>> = Vec::new();
+        {
+            let mut loads = self.loads.lock().unwrap_or_else(|e| e.into_inner());
+            let mut missing = Vec::new();
+            for id in ids {
+                match loads.get(id) {
+                    Some(load) if !waits.iter().any(|w| w.ptr_eq(load)) => waits.push(load.clone()),
+                    Some(_) => {}
+                    None => missing.push(*id),
+                }
+            }
+            if !missing.is_empty() {
+                let load = fetch(missing.clone())
+                    .map(move |rows| {
+                        rows.map(|rows| {
+                            Arc::new(rows.into_iter().map(|r| (id_of(&r), r)).collect())
+                        })
+                    })
+                    .boxed()
+                    .shared();
+                for id in missing {
+                    loads.insert(id, load.clone());
+                }
+                waits.push(load);
+            }
+        }
+        let mut out = HashMap::with_capacity(ids.len());
+        for rows in join_all(waits).await {
+            let rows = rows?;
+            for id in ids {
+                if let Some(row) = rows.get(id) {
+                    out.insert(*id, row.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 pub type Loaders = DataLoader<AppLoader, HashMapCache>;
@@ -49,7 +122,12 @@ fn spawn_batch(batch: BoxFuture<'static, ()>) {
 
 pub fn loaders(db: Db, tenant: Tenant) -> Loaders {
     DataLoader::with_cache(
-        AppLoader { db, tenant },
+        AppLoader {
+            db,
+            tenant,
+            sites: Memo::default(),
+            zones: Memo::default(),
+        },
         spawn_batch,
         HashMapCache::default(),
     )
@@ -93,12 +171,25 @@ impl Loader<SiteKey> for AppLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[SiteKey]) -> LoadResult<SiteKey, Self::Value> {
-        let rows = site_domain::visible(&self.tenant)
-            .filter(sites::Column::Id.is_in(Self::ids(keys, |k| k.0)))
-            .all(&self.db.conn)
-            .await
-            .map_err(err)?;
-        Ok(rows.into_iter().map(|r| (SiteKey(r.id), r)).collect())
+        let (db, tenant) = (self.db.clone(), self.tenant.clone());
+        let rows = self
+            .sites
+            .get(
+                &Self::ids(keys, |k| k.0),
+                |s| s.id,
+                move |ids| {
+                    async move {
+                        site_domain::visible(&tenant)
+                            .filter(sites::Column::Id.is_in(ids))
+                            .all(&db.conn)
+                            .await
+                            .map_err(err)
+                    }
+                    .boxed()
+                },
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id, r)| (SiteKey(id), r)).collect())
     }
 }
 
@@ -107,12 +198,25 @@ impl Loader<ZoneKey> for AppLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[ZoneKey]) -> LoadResult<ZoneKey, Self::Value> {
-        let rows = zone_domain::visible(&self.tenant)
-            .filter(zones::Column::Id.is_in(Self::ids(keys, |k| k.0)))
-            .all(&self.db.conn)
-            .await
-            .map_err(err)?;
-        Ok(rows.into_iter().map(|r| (ZoneKey(r.id), r)).collect())
+        let (db, tenant) = (self.db.clone(), self.tenant.clone());
+        let rows = self
+            .zones
+            .get(
+                &Self::ids(keys, |k| k.0),
+                |z| z.id,
+                move |ids| {
+                    async move {
+                        zone_domain::visible(&tenant)
+                            .filter(zones::Column::Id.is_in(ids))
+                            .all(&db.conn)
+                            .await
+                            .map_err(err)
+                    }
+                    .boxed()
+                },
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id, r)| (ZoneKey(id), r)).collect())
     }
 }
 

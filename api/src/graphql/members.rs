@@ -180,6 +180,7 @@ impl MembersMutation {
         input: UpdateMemberInput,
     ) -> async_graphql::Result<MemberPayload> {
         let (m, tenant) = Mutation::begin(ctx, "updateMember").await?;
+        let m = m.aim("member", &input.id);
         let result = async {
             let id = parse_id("input.id", &input.id)?;
             let site_ids = input
@@ -211,6 +212,7 @@ impl MembersMutation {
         input: RemoveMemberInput,
     ) -> async_graphql::Result<RemoveMemberPayload> {
         let (m, tenant) = Mutation::begin(ctx, "removeMember").await?;
+        let m = m.aim("member", &input.id);
         let result = async {
             let id = parse_id("input.id", &input.id)?;
             members::remove(m.tx(), tenant, id).await

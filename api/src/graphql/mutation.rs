@@ -91,7 +91,8 @@ impl<'a> Mutation<'a> {
         &self.tx.tx
     }
 
-    /// Commits with a success row, or rolls back and records the refusal.
+    /// Commits with a success row and then publishes the change's events, or rolls back and
+    /// records the refusal.
     pub async fn finish<T>(self, result: Result<Audited<T>>) -> async_graphql::Result<T> {
         let Self {
             services,
@@ -102,7 +103,11 @@ impl<'a> Mutation<'a> {
             tx,
         } = self;
         match result {
-            Ok(Audited { value, change }) => {
+            Ok(Audited {
+                value,
+                change,
+                events,
+            }) => {
                 let entry = Entry {
                     action,
                     tenant,
@@ -112,6 +117,10 @@ impl<'a> Mutation<'a> {
                 };
                 audit::record(&tx.tx, entry).await?;
                 tx.commit().await?;
+                // After the commit: subscribers must never see a change that could still roll back.
+                for event in events {
+                    services.events.publish(event).await;
+                }
                 Ok(value)
             }
             Err(err) => {

@@ -325,6 +325,7 @@ impl PlacesMutation {
         input: UpdateSiteInput,
     ) -> async_graphql::Result<SitePayload> {
         let (m, tenant) = Mutation::begin(ctx, "updateSite").await?;
+        let m = m.aim("site", &input.id);
         let result = async {
             let id = parse_id("input.id", &input.id)?;
             let fields = SiteFields {
@@ -350,6 +351,7 @@ impl PlacesMutation {
         input: SiteIdInput,
     ) -> async_graphql::Result<SitePayload> {
         let (m, tenant) = Mutation::begin(ctx, "archiveSite").await?;
+        let m = m.aim("site", &input.id);
         let result = async {
             sites::set_archived(m.tx(), tenant, parse_id("input.id", &input.id)?, true).await
         }
@@ -365,6 +367,7 @@ impl PlacesMutation {
         input: SiteIdInput,
     ) -> async_graphql::Result<SitePayload> {
         let (m, tenant) = Mutation::begin(ctx, "restoreSite").await?;
+        let m = m.aim("site", &input.id);
         let result = async {
             sites::set_archived(m.tx(), tenant, parse_id("input.id", &input.id)?, false).await
         }
@@ -381,6 +384,7 @@ impl PlacesMutation {
         input: SiteIdInput,
     ) -> async_graphql::Result<DeletePayload> {
         let (m, tenant) = Mutation::begin(ctx, "deleteSite").await?;
+        let m = m.aim("site", &input.id);
         let result =
             async { sites::delete(m.tx(), tenant, parse_id("input.id", &input.id)?).await }.await;
         m.finish(result).await.map(DeletePayload::of)
@@ -413,6 +417,7 @@ impl PlacesMutation {
         input: UpdateZoneInput,
     ) -> async_graphql::Result<ZonePayload> {
         let (m, tenant) = Mutation::begin(ctx, "updateZone").await?;
+        let m = m.aim("zone", &input.id);
         let result = async {
             let id = parse_id("input.id", &input.id)?;
             let update = UpdateZone {
@@ -435,6 +440,7 @@ impl PlacesMutation {
         input: ZoneIdInput,
     ) -> async_graphql::Result<DeletePayload> {
         let (m, tenant) = Mutation::begin(ctx, "deleteZone").await?;
+        let m = m.aim("zone", &input.id);
         let result =
             async { zones::delete(m.tx(), tenant, parse_id("input.id", &input.id)?).await }.await;
         m.finish(result).await.map(DeletePayload::of)

@@ -1,0 +1,276 @@
+//! Query limits: depth, complexity, page size, introspection, and input coercion.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Session, TestApp, assert_bad_input, assert_code, assert_ok, error_field, slug,
+};
+
+/// `sites { edges { node { zones { site { zones { ... id } } } } } }`, `levels` zone/site pairs
+/// deep.
+fn nested_query(levels: usize) -> String {
+    let mut inner = "id".to_owned();
+    for _ in 0..levels {
+        inner = format!("zones {{ site {{ {inner} }} }}");
+    }
+    format!("{{ sites {{ edges {{ node {{ {inner} }} }} }} }}")
+}
+
+async fn owner(app: &TestApp) -> Session {
+    app.sign_up(&slug("limits")).await
+}
+
+fn has_data(body: &Value) -> bool {
+    body.get("data").is_some_and(|d| !d.is_null())
+}
+
+#[tokio::test]
+async fn a_query_nested_too_deep_is_refused() {
+    let app = TestApp::spawn().await;
+    let owner = owner(&app).await;
+    // 3 + 2 * 3 + 1 = 10 levels: within the default limit of 12.
+    let fine = app
+        .gql(Some(&owner.token), &nested_query(3), json!({}))
+        .await;
+    assert_ok(&fine);
+    // What authenticating alone costs.
+    let before = app.sql_statements();
+    assert_ok(
+        &app.gql(Some(&owner.token), "{ __typename }", json!({}))
+            .await,
+    );
+    let auth_only = app.sql_statements() - before;
+    // 3 + 2 * 8 + 1 = 20 levels.
+    let before = app.sql_statements();
+    let deep = app
+        .gql(Some(&owner.token), &nested_query(8), json!({}))
+        .await;
+    assert_code(&deep, "BAD_USER_INPUT");
+    assert!(!has_data(&deep), "a refused query runs nothing: {deep}");
+    assert_eq!(
+        app.sql_statements() - before,
+        auth_only,
+        "only authentication touched the database"
+    );
+}
+
+#[tokio::test]
+async fn the_depth_limit_is_configurable() {
+    let app = TestApp::spawn_with(|c| c.max_depth = 4).await;
+    let owner = owner(&app).await;
+    assert_ok(
+        &app.gql(
+            Some(&owner.token),
+            "{ me { organization { id } } }",
+            json!({}),
+        )
+        .await,
+    );
+    let body = app
+        .gql(Some(&owner.token), &nested_query(1), json!({}))
+        .await;
+    assert_code(&body, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn an_overly_complex_query_is_refused() {
+    let app = TestApp::spawn().await;
+    let owner = owner(&app).await;
+    let page = "robots(first: 200) { edges { node { id code name site { id code zones { id code name } } } } }";
+    // One such page is within the default limit.
+    let one = app
+        .gql(Some(&owner.token), &format!("{{ a: {page} }}"), json!({}))
+        .await;
+    assert_ok(&one);
+    // Three of them, under aliases, are not.
+    let three = app
+        .gql(
+            Some(&owner.token),
+            &format!("{{ a: {page} b: {page} c: {page} }}"),
+            json!({}),
+        )
+        .await;
+    assert_code(&three, "BAD_USER_INPUT");
+    assert!(!has_data(&three), "{three}");
+}
+
+#[tokio::test]
+async fn the_complexity_limit_is_configurable_and_counts_page_sizes() {
+    let app = TestApp::spawn_with(|c| c.max_complexity = 50).await;
+    let owner = owner(&app).await;
+    assert_ok(
+        &app.gql(Some(&owner.token), "{ me { role } }", json!({}))
+            .await,
+    );
+    assert_ok(
+        &app.gql(
+            Some(&owner.token),
+            "{ robots(first: 5) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await,
+    );
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "{ robots(first: 50) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_code(&body, "BAD_USER_INPUT");
+    // A page size in a variable counts as well.
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "query($n: Int) { robots(first: $n) { edges { node { id } } } }",
+            json!({ "n": 50 }),
+        )
+        .await;
+    assert_code(&body, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn page_sizes_are_capped_at_200() {
+    let app = TestApp::spawn().await;
+    let owner = owner(&app).await;
+    for list in [
+        "robots", "sites", "members", "apiKeys", "assets", "machines",
+    ] {
+        let body = app
+            .gql(
+                Some(&owner.token),
+                &format!("{{ {list}(first: 201) {{ edges {{ cursor }} }} }}"),
+                json!({}),
+            )
+            .await;
+        assert_bad_input(&body, "first");
+        let body = app
+            .gql(
+                Some(&owner.token),
+                &format!("{{ {list}(first: -1) {{ edges {{ cursor }} }} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            error_field(&body).as_deref(),
+            Some("first"),
+            "{list}: {body}"
+        );
+        let body = app
+            .gql(
+                Some(&owner.token),
+                &format!("{{ {list}(first: 200) {{ edges {{ cursor }} }} }}"),
+                json!({}),
+            )
+            .await;
+        assert_ok(&body);
+    }
+}
+
+#[tokio::test]
+async fn introspection_works_by_default() {
+    let app = TestApp::spawn().await;
+    let body = app
+        .gql(
+            None,
+            "{ __schema { queryType { name } mutationType { name } } __type(name: \"Robot\") { kind } }",
+            json!({}),
+        )
+        .await;
+    assert_ok(&body);
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+    assert_eq!(body["data"]["__schema"]["mutationType"]["name"], "Mutation");
+    assert_eq!(body["data"]["__type"]["kind"], "OBJECT");
+}
+
+#[tokio::test]
+async fn turned_off_introspection_reveals_nothing() {
+    let app = TestApp::spawn_with(|c| c.disable_introspection = true).await;
+    let owner = owner(&app).await;
+    for query in [
+        "{ __schema { queryType { name } types { name } } }",
+        "{ __type(name: \"Robot\") { kind fields { name } } }",
+    ] {
+        let body = app.gql(Some(&owner.token), query, json!({})).await;
+        assert!(body["data"]["__schema"].is_null(), "{body}");
+        assert!(body["data"]["__type"].is_null(), "{body}");
+        assert!(!body.to_string().contains("Robot"), "{body}");
+    }
+    // Ordinary queries still work, `__typename` included.
+    let body = app
+        .gql(Some(&owner.token), "{ __typename me { role } }", json!({}))
+        .await;
+    assert_ok(&body);
+    assert_eq!(body["data"]["me"]["role"], "OWNER");
+}
+
+#[tokio::test]
+async fn turned_off_introspection_is_refused_with_an_error() {
+    let app = TestApp::spawn_with(|c| c.disable_introspection = true).await;
+    let owner = owner(&app).await;
+    for query in [
+        "{ __schema { queryType { name } } }",
+        "{ __type(name: \"Robot\") { kind } }",
+    ] {
+        let body = app.gql(Some(&owner.token), query, json!({})).await;
+        assert_code(&body, "BAD_USER_INPUT");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_enum_value_in_variables_is_bad_user_input() {
+    let app = TestApp::spawn().await;
+    let owner = owner(&app).await;
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
+            json!({ "input": { "email": "king@example.com", "role": "KING" } }),
+        )
+        .await;
+    assert_code(&body, "BAD_USER_INPUT");
+    assert!(!has_data(&body), "{body}");
+    // Nor is a lower-case spelling of a real value accepted.
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
+            json!({ "input": { "email": "admin@example.com", "role": "admin" } }),
+        )
+        .await;
+    assert_code(&body, "BAD_USER_INPUT");
+    let members = app
+        .gql(Some(&owner.token), "{ members { totalCount } }", json!({}))
+        .await;
+    assert_eq!(members["data"]["members"]["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn wrongly_typed_variables_are_bad_user_input() {
+    let app = TestApp::spawn().await;
+    let owner = owner(&app).await;
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "query($n: Int) { robots(first: $n) { totalCount } }",
+            json!({ "n": "ten" }),
+        )
+        .await;
+    assert_code(&body, "BAD_USER_INPUT");
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "query($id: ID!) { robot(id: $id) { id } }",
+            json!({}),
+        )
+        .await;
+    assert_code(&body, "BAD_USER_INPUT");
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "query($id: ID!) { robot(id: $id) { id } }",
+            json!({ "id": "not-a-uuid" }),
+        )
+        .await;
+    assert_bad_input(&body, "id");
+}

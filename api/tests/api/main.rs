@@ -1,0 +1,16 @@
+//! Integration tests: every test boots the real server on 127.0.0.1:0 with its own database and
+//! talks to it over HTTP. One binary, so that the crate is linked once.
+
+mod api_keys;
+mod assets;
+mod audit;
+mod dataloader;
+mod helpers;
+mod http_protocol;
+mod identity;
+mod limits;
+mod members;
+mod places;
+mod schema_file;
+mod smoke;
+mod tenancy;
