@@ -94,7 +94,7 @@ pub struct Config {
     #[arg(
         long,
         env = "FLEETGRAPH_MAX_COMPLEXITY",
-        default_value_t = 5000,
+        default_value_t = 20_000,
         global = true
     )]
     pub max_complexity: usize,

@@ -24,6 +24,8 @@ pub mod graphql;
 pub mod http;
 /// Building and running the server.
 pub mod startup;
+/// Background workers: retention, staleness, the demo simulator.
+pub mod workers;
 
 pub use config::Config;
 pub use startup::Application;

@@ -51,6 +51,18 @@ pub enum Relation {
     Robots,
     #[sea_orm(has_one = "super::machines::Entity")]
     Machines,
+    #[sea_orm(has_many = "super::telemetry_points::Entity")]
+    TelemetryPoints,
+    #[sea_orm(has_many = "super::telemetry_rollups::Entity")]
+    TelemetryRollups,
+    #[sea_orm(has_many = "super::telemetry_latest::Entity")]
+    TelemetryLatest,
+    #[sea_orm(has_many = "super::alert_rules::Entity")]
+    AlertRules,
+    #[sea_orm(has_many = "super::alerts::Entity")]
+    Alerts,
+    #[sea_orm(has_many = "super::alert_breaches::Entity")]
+    AlertBreaches,
 }
 
 impl Related<super::organizations::Entity> for Entity {
@@ -80,6 +92,42 @@ impl Related<super::robots::Entity> for Entity {
 impl Related<super::machines::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Machines.def()
+    }
+}
+
+impl Related<super::telemetry_points::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TelemetryPoints.def()
+    }
+}
+
+impl Related<super::telemetry_rollups::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TelemetryRollups.def()
+    }
+}
+
+impl Related<super::telemetry_latest::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TelemetryLatest.def()
+    }
+}
+
+impl Related<super::alert_rules::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AlertRules.def()
+    }
+}
+
+impl Related<super::alerts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Alerts.def()
+    }
+}
+
+impl Related<super::alert_breaches::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AlertBreaches.def()
     }
 }
 

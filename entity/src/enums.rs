@@ -96,6 +96,123 @@ impl AssetStatus {
     ];
 }
 
+/// How far a telemetry value can be trusted, as reported by its source.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum Quality {
+    #[sea_orm(string_value = "good")]
+    Good,
+    #[sea_orm(string_value = "bad")]
+    Bad,
+    #[sea_orm(string_value = "uncertain")]
+    Uncertain,
+}
+
+impl Quality {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["good", "bad", "uncertain"];
+}
+
+/// Which side of a threshold an alert rule fires on.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum AlertDirection {
+    #[sea_orm(string_value = "above")]
+    Above,
+    #[sea_orm(string_value = "below")]
+    Below,
+}
+
+impl AlertDirection {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["above", "below"];
+}
+
+/// What raised an alert: a threshold rule, an asset going offline, or a person.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    #[sea_orm(string_value = "threshold")]
+    Threshold,
+    #[sea_orm(string_value = "offline")]
+    Offline,
+    #[sea_orm(string_value = "manual")]
+    Manual,
+}
+
+impl AlertKind {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["threshold", "offline", "manual"];
+}
+
+/// How serious an alert (or an ongoing rule breach) is, from least to most.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    #[sea_orm(string_value = "info")]
+    Info,
+    #[sea_orm(string_value = "warning")]
+    Warning,
+    #[sea_orm(string_value = "error")]
+    Error,
+    #[sea_orm(string_value = "critical")]
+    Critical,
+}
+
+impl Severity {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["info", "warning", "error", "critical"];
+}
+
+/// Where an alert is in its lifecycle.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    #[sea_orm(string_value = "open")]
+    Open,
+    #[sea_orm(string_value = "acknowledged")]
+    Acknowledged,
+    #[sea_orm(string_value = "resolved")]
+    Resolved,
+}
+
+impl AlertStatus {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["open", "acknowledged", "resolved"];
+}
+
+/// What happened to an alert, as recorded in the `alert_events` log.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum AlertEventKind {
+    #[sea_orm(string_value = "raised")]
+    Raised,
+    #[sea_orm(string_value = "updated")]
+    Updated,
+    #[sea_orm(string_value = "acknowledged")]
+    Acknowledged,
+    #[sea_orm(string_value = "resolved")]
+    Resolved,
+}
+
+impl AlertEventKind {
+    pub const ALL_DB_VALUES: &'static [&'static str] =
+        &["raised", "updated", "acknowledged", "resolved"];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +227,11 @@ mod tests {
         assert_eq!(db_values::<Plan>(), Plan::ALL_DB_VALUES);
         assert_eq!(db_values::<AssetKind>(), AssetKind::ALL_DB_VALUES);
         assert_eq!(db_values::<AssetStatus>(), AssetStatus::ALL_DB_VALUES);
+        assert_eq!(db_values::<Quality>(), Quality::ALL_DB_VALUES);
+        assert_eq!(db_values::<AlertDirection>(), AlertDirection::ALL_DB_VALUES);
+        assert_eq!(db_values::<AlertKind>(), AlertKind::ALL_DB_VALUES);
+        assert_eq!(db_values::<Severity>(), Severity::ALL_DB_VALUES);
+        assert_eq!(db_values::<AlertStatus>(), AlertStatus::ALL_DB_VALUES);
+        assert_eq!(db_values::<AlertEventKind>(), AlertEventKind::ALL_DB_VALUES);
     }
 }

@@ -35,6 +35,22 @@ pub enum Relation {
     Assets,
     #[sea_orm(has_many = "super::audit_logs::Entity")]
     AuditLogs,
+    #[sea_orm(has_many = "super::metrics::Entity")]
+    Metrics,
+    #[sea_orm(has_many = "super::telemetry_points::Entity")]
+    TelemetryPoints,
+    #[sea_orm(has_many = "super::telemetry_rollups::Entity")]
+    TelemetryRollups,
+    #[sea_orm(has_many = "super::telemetry_latest::Entity")]
+    TelemetryLatest,
+    #[sea_orm(has_many = "super::alert_rules::Entity")]
+    AlertRules,
+    #[sea_orm(has_many = "super::alerts::Entity")]
+    Alerts,
+    #[sea_orm(has_many = "super::alert_events::Entity")]
+    AlertEvents,
+    #[sea_orm(has_many = "super::alert_breaches::Entity")]
+    AlertBreaches,
 }
 
 impl Related<super::memberships::Entity> for Entity {
@@ -76,6 +92,54 @@ impl Related<super::assets::Entity> for Entity {
 impl Related<super::audit_logs::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::AuditLogs.def()
+    }
+}
+
+impl Related<super::metrics::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Metrics.def()
+    }
+}
+
+impl Related<super::telemetry_points::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TelemetryPoints.def()
+    }
+}
+
+impl Related<super::telemetry_rollups::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TelemetryRollups.def()
+    }
+}
+
+impl Related<super::telemetry_latest::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TelemetryLatest.def()
+    }
+}
+
+impl Related<super::alert_rules::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AlertRules.def()
+    }
+}
+
+impl Related<super::alerts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Alerts.def()
+    }
+}
+
+impl Related<super::alert_events::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AlertEvents.def()
+    }
+}
+
+impl Related<super::alert_breaches::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AlertBreaches.def()
     }
 }
 

@@ -16,3 +16,9 @@ pub const ASSET_STATUS: &[&str] = &[
     "maintenance",
     "e_stopped",
 ];
+pub const QUALITY: &[&str] = &["good", "bad", "uncertain"];
+pub const ALERT_DIRECTION: &[&str] = &["above", "below"];
+pub const ALERT_KIND: &[&str] = &["threshold", "offline", "manual"];
+pub const SEVERITY: &[&str] = &["info", "warning", "error", "critical"];
+pub const ALERT_STATUS: &[&str] = &["open", "acknowledged", "resolved"];
+pub const ALERT_EVENT_KIND: &[&str] = &["raised", "updated", "acknowledged", "resolved"];

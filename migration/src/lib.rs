@@ -15,6 +15,8 @@ mod m20261123_000002_create_place_tables;
 mod m20261123_000003_create_asset_tables;
 mod m20261123_000004_create_audit_logs;
 mod m20261123_000005_create_used_refresh_tokens;
+mod m20261123_000006_create_telemetry_tables;
+mod m20261123_000007_create_alert_tables;
 
 pub struct Migrator;
 
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_asset_tables::Migration),
             Box::new(m20261123_000004_create_audit_logs::Migration),
             Box::new(m20261123_000005_create_used_refresh_tokens::Migration),
+            Box::new(m20261123_000006_create_telemetry_tables::Migration),
+            Box::new(m20261123_000007_create_alert_tables::Migration),
         ]
     }
 }
@@ -53,6 +57,103 @@ mod tests {
                 .has_index("assets", "uq_assets_organization_id_code")
                 .await?
         );
+        for table in [
+            "metrics",
+            "telemetry_points",
+            "telemetry_rollups",
+            "telemetry_latest",
+            "alert_rules",
+            "alerts",
+            "alert_events",
+            "alert_breaches",
+        ] {
+            assert!(manager.has_table(table).await?, "{table} missing");
+        }
+        assert!(
+            manager
+                .has_index("alerts", "uq_alerts_open_rule_asset")
+                .await?
+        );
+        assert!(
+            manager
+                .has_index("alerts", "uq_alerts_open_offline")
+                .await?
+        );
+        Ok(())
+    }
+
+    /// The alert constraints SQLite cannot express the obvious way: the partial unique indexes
+    /// and `alert_events.seq` as an autoincrementing rowid alias.
+    #[tokio::test]
+    async fn alert_constraints_on_sqlite() -> Result<(), DbErr> {
+        let db = Database::connect("sqlite::memory:").await?;
+        Migrator::up(&db, None).await?;
+        let now = "'2026-01-01T00:00:00Z'";
+        for sql in [
+            format!(
+                "INSERT INTO organizations (id, name, slug, plan, settings, created_at, updated_at) \
+                 VALUES ('o', 'O', 'o', 'free', '{{}}', {now}, {now})"
+            ),
+            format!(
+                "INSERT INTO sites (id, organization_id, code, name, timezone, created_at, \
+                 updated_at) VALUES ('s', 'o', 's', 'S', 'UTC', {now}, {now})"
+            ),
+            format!(
+                "INSERT INTO assets (id, organization_id, kind, name, code, site_id, vendor, \
+                 model, created_at, updated_at) \
+                 VALUES ('a', 'o', 'robot', 'A', 'a', 's', 'v', 'm', {now}, {now})"
+            ),
+            format!(
+                "INSERT INTO alert_rules (id, organization_id, name, metric, direction, \
+                 created_at, updated_at) VALUES ('r', 'o', 'R', 'temp', 'above', {now}, {now})"
+            ),
+        ] {
+            db.execute_unprepared(&sql).await?;
+        }
+        let alert = |id: &str, kind: &str, status: &str, rule: &str| {
+            format!(
+                "INSERT INTO alerts (id, organization_id, asset_id, rule_id, kind, severity, \
+                 status, title, source, first_seen_at, last_seen_at, created_at, updated_at) \
+                 VALUES ('{id}', 'o', 'a', {rule}, '{kind}', 'warning', '{status}', 't', 'rule', \
+                 {now}, {now}, {now}, {now})"
+            )
+        };
+        db.execute_unprepared(&alert("1", "threshold", "open", "'r'"))
+            .await?;
+        db.execute_unprepared(&alert("2", "threshold", "resolved", "'r'"))
+            .await?;
+        assert!(
+            db.execute_unprepared(&alert("3", "threshold", "acknowledged", "'r'"))
+                .await
+                .is_err(),
+            "a second unresolved alert for the same rule and asset"
+        );
+        db.execute_unprepared(&alert("4", "offline", "open", "NULL"))
+            .await?;
+        assert!(
+            db.execute_unprepared(&alert("5", "offline", "open", "NULL"))
+                .await
+                .is_err(),
+            "a second unresolved offline alert for the same asset"
+        );
+
+        for _ in 0..2 {
+            db.execute_unprepared(&format!(
+                "INSERT INTO alert_events (organization_id, alert_id, kind, payload, created_at) \
+                 VALUES ('o', '1', 'raised', '{{}}', {now})"
+            ))
+            .await?;
+        }
+        let seqs: Vec<i64> = db
+            .query_all_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT seq FROM alert_events ORDER BY seq",
+            ))
+            .await?
+            .iter()
+            .map(|row| row.try_get("", "seq"))
+            .collect::<Result<_, _>>()?;
+        assert_eq!(seqs, [1, 2]);
         Ok(())
     }
 }

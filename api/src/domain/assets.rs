@@ -14,6 +14,7 @@ use crate::domain::audit::{Audited, Change};
 use crate::domain::page::{self, Page, PageRequest, SortKey};
 use crate::domain::{get_scoped, like_contains, now, scoped, sites, validate, zones};
 use crate::error::{AppError, Result};
+use crate::events::{Event, TopicKind};
 use entity::{AssetKind, AssetStatus, assets, machines, robots};
 
 /// The assets this caller may see.
@@ -497,14 +498,33 @@ async fn update_common<C: ConnectionTrait>(
     kind: AssetKind,
     fields: AssetFields,
     changes: &mut Map<String, Value>,
-) -> Result<assets::Model> {
+) -> Result<(assets::Model, Option<Event>)> {
     tenant.require(Permission::AssetsWrite)?;
     let asset = get(db, tenant, id, Some(kind)).await?;
-    let site = asset.site_id;
+    let (site, previous) = (asset.site_id, asset.status);
     let mut active = asset.into_active_model();
     apply_common(db, tenant, fields, &mut active, Some(site), changes).await?;
     active.updated_at = Set(now());
-    Ok(active.update(db).await?)
+    let asset = active.update(db).await?;
+    let event = (asset.status != previous).then(|| status_event(&asset, previous, "manual update"));
+    Ok((asset, event))
+}
+
+/// The `assets` event of a status change, for `assetStatusChanged` subscribers.
+pub fn status_event(asset: &assets::Model, previous: AssetStatus, reason: &str) -> Event {
+    Event::new(
+        asset.organization_id,
+        TopicKind::Assets,
+        json!({
+            "assetId": asset.id,
+            "siteId": asset.site_id,
+            "code": asset.code,
+            "previous": status_str(previous),
+            "status": status_str(asset.status),
+            "reason": reason,
+            "at": now(),
+        }),
+    )
 }
 
 pub async fn update_robot<C: ConnectionTrait>(
@@ -515,7 +535,8 @@ pub async fn update_robot<C: ConnectionTrait>(
     robot: RobotFields,
 ) -> Result<Audited<assets::Model>> {
     let mut changes = Map::new();
-    let asset = update_common(db, tenant, id, AssetKind::Robot, fields, &mut changes).await?;
+    let (asset, event) =
+        update_common(db, tenant, id, AssetKind::Robot, fields, &mut changes).await?;
     let detail = robots::Entity::find_by_id(asset.id)
         .one(db)
         .await?
@@ -528,7 +549,8 @@ pub async fn update_robot<C: ConnectionTrait>(
     Ok(Audited::new(
         asset.clone(),
         Change::of("robot", asset.id).with(changes.into()),
-    ))
+    )
+    .publish(event))
 }
 
 pub async fn update_machine<C: ConnectionTrait>(
@@ -539,7 +561,8 @@ pub async fn update_machine<C: ConnectionTrait>(
     machine: MachineFields,
 ) -> Result<Audited<assets::Model>> {
     let mut changes = Map::new();
-    let asset = update_common(db, tenant, id, AssetKind::Machine, fields, &mut changes).await?;
+    let (asset, event) =
+        update_common(db, tenant, id, AssetKind::Machine, fields, &mut changes).await?;
     let detail = machines::Entity::find_by_id(asset.id)
         .one(db)
         .await?
@@ -557,7 +580,8 @@ pub async fn update_machine<C: ConnectionTrait>(
     Ok(Audited::new(
         asset.clone(),
         Change::of("machine", asset.id).with(changes.into()),
-    ))
+    )
+    .publish(event))
 }
 
 pub async fn set_archived<C: ConnectionTrait>(

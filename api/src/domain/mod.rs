@@ -6,6 +6,7 @@
 //! [`scoped`], which filters on the caller's organization, so an ID from another organization is
 //! indistinguishable from an absent one (NOT_FOUND).
 
+pub mod alerts;
 pub mod api_keys;
 pub mod assets;
 pub mod audit;
@@ -14,6 +15,7 @@ pub mod members;
 pub mod organizations;
 pub mod page;
 pub mod sites;
+pub mod telemetry;
 pub mod validate;
 pub mod zones;
 

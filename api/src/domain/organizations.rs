@@ -28,7 +28,10 @@ pub async fn create<C: ConnectionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    Ok(row.insert(db).await?)
+    let org = row.insert(db).await?;
+    // Every organization starts with sensible alert rules (cpu, memory, temperature, ...).
+    crate::domain::alerts::create_default_rules(db, org.id).await?;
+    Ok(org)
 }
 
 pub async fn current<C: ConnectionTrait>(db: &C, tenant: &Tenant) -> Result<organizations::Model> {

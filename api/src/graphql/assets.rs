@@ -9,15 +9,17 @@ use crate::domain::assets::{
     self, AssetFields, Location as DomainLocation, MachineFields, RobotFields,
 };
 use crate::domain::page::PageRequest;
+use crate::domain::telemetry;
 use crate::error::AppError;
 use crate::graphql::common::{
     AssetKind, AssetStatus, Conn, OrderDirection, TotalCount, connection, page_complexity,
 };
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
 use crate::graphql::loader;
-use crate::graphql::loaders::{MachineKey, RobotKey, SiteKey, ZoneKey};
+use crate::graphql::loaders::{LatestOfAsset, MachineKey, RobotKey, SiteKey, ZoneKey};
 use crate::graphql::mutation::Mutation;
 use crate::graphql::places::{DeletePayload, Site, Zone};
+use crate::graphql::telemetry::{TelemetrySeries, TelemetryValue};
 use entity::{assets as asset_rows, machines, robots};
 
 /// Anything monitored: a robot or a machine.
@@ -38,7 +40,21 @@ use entity::{assets as asset_rows, machines, robots};
     field(name = "created_at", ty = "DateTime<Utc>"),
     field(name = "updated_at", ty = "DateTime<Utc>"),
     field(name = "site", ty = "Option<Site>"),
-    field(name = "zone", ty = "Option<Zone>")
+    field(name = "zone", ty = "Option<Zone>"),
+    field(
+        name = "latest",
+        ty = "Vec<TelemetryValue>",
+        arg(name = "metrics", ty = "Option<Vec<String>>")
+    ),
+    field(
+        name = "telemetry",
+        ty = "TelemetrySeries",
+        arg(name = "metric", ty = "String"),
+        arg(name = "from", ty = "DateTime<Utc>"),
+        arg(name = "to", ty = "DateTime<Utc>"),
+        arg(name = "bucket", ty = "Option<i64>"),
+        arg(name = "max_points", ty = "Option<i32>")
+    )
 )]
 pub enum Asset {
     Robot(Robot),
@@ -117,6 +133,35 @@ macro_rules! asset_object {
             async fn zone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Zone>> {
                 let Some(zone_id) = self.0.zone_id else { return Ok(None) };
                 Ok(loader(ctx)?.load_one(ZoneKey(zone_id)).await?.map(Zone))
+            }
+            /// The newest value of each metric (or of the named ones), by metric.
+            async fn latest(
+                &self,
+                ctx: &Context<'_>,
+                metrics: Option<Vec<String>>,
+            ) -> async_graphql::Result<Vec<TelemetryValue>> {
+                let rows = loader(ctx)?.load_one(LatestOfAsset(self.0.id)).await?.unwrap_or_default();
+                Ok(rows
+                    .into_iter()
+                    .filter(|r| metrics.as_ref().is_none_or(|m| m.contains(&r.metric)))
+                    .map(TelemetryValue)
+                    .collect())
+            }
+            /// One metric over `[from, to)`: raw points, or buckets of `bucket` seconds (served
+            /// from per-minute rollups when `bucket` is a whole number of minutes).
+            async fn telemetry(
+                &self,
+                ctx: &Context<'_>,
+                metric: String,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+                bucket: Option<i64>,
+                max_points: Option<i32>,
+            ) -> async_graphql::Result<TelemetrySeries> {
+                let request = telemetry::SeriesRequest { asset_id: self.0.id, metric };
+                let window = telemetry::Window { from, to, bucket_seconds: bucket, max_points };
+                let series = telemetry::series(&services(ctx).db.conn, tenant(ctx)?, &request, &window).await?;
+                Ok(TelemetrySeries(series))
             }
             $($extra)*
         }

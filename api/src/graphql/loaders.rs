@@ -15,7 +15,9 @@ use crate::auth::Tenant;
 use crate::db::Db;
 use crate::domain::{assets as asset_domain, members, sites as site_domain, zones as zone_domain};
 use crate::error::AppError;
-use entity::{AssetStatus, api_keys, assets, machines, robots, sites, users, zones};
+use entity::{
+    AssetStatus, api_keys, assets, machines, robots, sites, telemetry_latest, users, zones,
+};
 
 pub struct AppLoader {
     db: Db,
@@ -148,6 +150,8 @@ macro_rules! key {
 }
 
 key!(
+    AssetKey,
+    LatestOfAsset,
     SiteKey,
     ZoneKey,
     ZonesOfSite,
@@ -157,7 +161,8 @@ key!(
     MachineKey,
     UserKey,
     SitesOfMember,
-    ApiKeyKey
+    ApiKeyKey,
+    AlertRuleKey
 );
 
 impl AppLoader {
@@ -366,5 +371,58 @@ impl Loader<ApiKeyKey> for AppLoader {
             .await
             .map_err(err)?;
         Ok(rows.into_iter().map(|r| (ApiKeyKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<AssetKey> for AppLoader {
+    type Value = assets::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AssetKey]) -> LoadResult<AssetKey, Self::Value> {
+        let rows = asset_domain::visible(&self.tenant)
+            .filter(assets::Column::Id.is_in(Self::ids(keys, |k| k.0)))
+            .all(&self.db.conn)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (AssetKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<LatestOfAsset> for AppLoader {
+    type Value = Vec<telemetry_latest::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[LatestOfAsset]) -> LoadResult<LatestOfAsset, Self::Value> {
+        let rows = crate::domain::telemetry::latest_of(
+            &self.db.conn,
+            &self.tenant,
+            &Self::ids(keys, |k| k.0),
+        )
+        .await
+        .map_err(err)?;
+        let mut out: HashMap<LatestOfAsset, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(LatestOfAsset(row.asset_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<AlertRuleKey> for AppLoader {
+    type Value = entity::alert_rules::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[AlertRuleKey]) -> LoadResult<AlertRuleKey, Self::Value> {
+        let rows = crate::domain::alerts::rules_by_ids(
+            &self.db.conn,
+            &self.tenant,
+            &Self::ids(keys, |k| k.0),
+        )
+        .await
+        .map_err(err)?;
+        Ok(rows.into_iter().map(|r| (AlertRuleKey(r.id), r)).collect())
     }
 }

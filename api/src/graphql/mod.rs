@@ -2,6 +2,7 @@
 //! schema. Resolvers parse arguments, call the domain, and convert models to GraphQL objects;
 //! relations resolve through the per-request DataLoader.
 
+pub mod alerts;
 pub mod api_keys;
 pub mod assets;
 pub mod audit;
@@ -13,8 +14,10 @@ pub mod loaders;
 pub mod members;
 pub mod mutation;
 pub mod places;
+pub mod subscriptions;
+pub mod telemetry;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 
 pub use context::Services;
 pub use loaders::Loaders;
@@ -29,6 +32,8 @@ pub struct Query(
     places::PlacesQuery,
     assets::AssetsQuery,
     audit::AuditQuery,
+    telemetry::TelemetryQuery,
+    alerts::AlertsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -38,9 +43,14 @@ pub struct Mutation(
     api_keys::ApiKeysMutation,
     places::PlacesMutation,
     assets::AssetsMutation,
+    telemetry::TelemetryMutation,
+    alerts::AlertsMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(subscriptions::TelemetrySubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 pub struct Limits {
     pub max_depth: usize,
@@ -49,11 +59,15 @@ pub struct Limits {
 }
 
 pub fn build_schema(services: Option<Services>, limits: &Limits) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_recursive_depth(64)
-        .limit_directives(16);
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(64)
+    .limit_directives(16);
     if !limits.introspection {
         builder = builder
             .disable_introspection()

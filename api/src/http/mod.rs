@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod protocol;
+pub mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,7 +43,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let request_id = header::HeaderName::from_static(REQUEST_ID_HEADER);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/graphql/ws", get(subscriptions_not_yet))
+        .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -78,14 +79,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
-}
-
-async fn subscriptions_not_yet() -> Response {
-    (
-        StatusCode::NOT_IMPLEMENTED,
-        Json(json!({ "errors": [{ "message": "subscriptions are not available yet", "extensions": { "code": "NOT_IMPLEMENTED" } }] })),
-    )
-        .into_response()
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {

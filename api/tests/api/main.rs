@@ -1,6 +1,7 @@
 //! Integration tests: every test boots the real server on 127.0.0.1:0 with its own database and
 //! talks to it over HTTP. One binary, so that the crate is linked once.
 
+mod alerts;
 mod api_keys;
 mod assets;
 mod audit;

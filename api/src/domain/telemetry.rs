@@ -1,0 +1,879 @@
+//! Telemetry: ingest, storage (raw points, exact per-minute rollups, latest values, the metric
+//! catalog) and queries.
+//!
+//! One ingest call is one transaction: the points, the rollups they touch, the latest values,
+//! the catalog, the assets' `last_seen_at` and the alert evaluation commit together, and only
+//! then is the batch published (DESIGN §6). Re-sending a batch changes nothing: points are
+//! upserted on (asset, metric, ts) and the touched rollup buckets are recomputed from the raw
+//! points rather than incremented, so they stay exact.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::{Permission, Tenant};
+use crate::domain::{assets, now, organizations};
+use crate::error::{AppError, Result};
+use crate::events::{Event, TopicKind};
+use entity::{
+    AssetStatus, Quality, assets as asset_rows, metrics, telemetry_latest, telemetry_points,
+    telemetry_rollups,
+};
+
+/// Most points one ingest call may carry.
+pub const MAX_POINTS_PER_CALL: usize = 10_000;
+/// How far ahead of the server's clock a timestamp may be (clock skew of devices).
+pub const MAX_FUTURE: Duration = Duration::minutes(5);
+/// Most points or buckets one series query returns.
+pub const MAX_SERIES_POINTS: u32 = 10_000;
+pub const DEFAULT_SERIES_POINTS: u32 = 1_000;
+/// Most series in one multi-series query.
+pub const MAX_SERIES: usize = 50;
+/// Longest range one query may cover.
+pub const MAX_RANGE: Duration = Duration::days(400);
+
+const MINUTE_MS: i64 = 60_000;
+/// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters at 6 columns a row.
+const INSERT_CHUNK: usize = 1_000;
+
+/// How an ingested point names its asset.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AssetRef {
+    Id(Uuid),
+    Code(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct PointInput {
+    pub asset: AssetRef,
+    pub metric: String,
+    pub ts: Option<DateTime<Utc>>,
+    pub value: f64,
+    pub quality: Option<Quality>,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RejectedPoint {
+    pub index: usize,
+    pub reason: String,
+}
+
+/// A point that passed validation, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub asset_id: Uuid,
+    pub metric: String,
+    pub ts: i64,
+    pub value: f64,
+    pub quality: Quality,
+}
+
+#[derive(Debug, Default)]
+pub struct IngestOutcome {
+    pub accepted: usize,
+    pub rejected: Vec<RejectedPoint>,
+    /// To publish once the transaction has committed.
+    pub events: Vec<Event>,
+}
+
+/// A metric key: lower-case letters, digits, `_` and `.`, starting with a letter, 1..=64.
+pub fn metric_key(field: &str, key: &str) -> Result<String> {
+    let key = key.trim();
+    let valid = !key.is_empty()
+        && key.len() <= 64
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+    if !valid {
+        return Err(AppError::validation(
+            field,
+            "a metric key is 1-64 lower-case letters, digits, '_' or '.', starting with a letter",
+        ));
+    }
+    Ok(key.to_owned())
+}
+
+fn quality_str(quality: Quality) -> &'static str {
+    match quality {
+        Quality::Good => "good",
+        Quality::Bad => "bad",
+        Quality::Uncertain => "uncertain",
+    }
+}
+
+/// Resolves every asset reference of the batch in at most two statements.
+async fn resolve_assets<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    points: &[PointInput],
+) -> Result<HashMap<AssetRef, asset_rows::Model>> {
+    let mut ids = HashSet::new();
+    let mut codes = HashSet::new();
+    for p in points {
+        match &p.asset {
+            AssetRef::Id(id) => {
+                ids.insert(*id);
+            }
+            AssetRef::Code(code) => {
+                codes.insert(code.trim().to_ascii_uppercase());
+            }
+        }
+    }
+    let mut found = HashMap::new();
+    if !ids.is_empty() {
+        let rows = assets::visible(tenant)
+            .filter(asset_rows::Column::Id.is_in(ids))
+            .filter(asset_rows::Column::ArchivedAt.is_null())
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|a| (AssetRef::Id(a.id), a)));
+    }
+    if !codes.is_empty() {
+        let rows = assets::visible(tenant)
+            .filter(asset_rows::Column::Code.is_in(codes))
+            .filter(asset_rows::Column::ArchivedAt.is_null())
+            .all(db)
+            .await?;
+        found.extend(
+            rows.into_iter()
+                .map(|a| (AssetRef::Code(a.code.clone()), a)),
+        );
+    }
+    Ok(found)
+}
+
+/// Validates, stores and evaluates one batch. Invalid points are reported, valid ones stored.
+pub async fn ingest<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    points: Vec<PointInput>,
+) -> Result<IngestOutcome> {
+    tenant.require(Permission::TelemetryWrite)?;
+    if points.len() > MAX_POINTS_PER_CALL {
+        return Err(AppError::validation(
+            "input.points",
+            format!(
+                "at most {MAX_POINTS_PER_CALL} points per call, not {}",
+                points.len()
+            ),
+        ));
+    }
+    let org = organizations::by_id(db, tenant.organization_id).await?;
+    let now = now();
+    let newest_allowed = (now + MAX_FUTURE).timestamp_millis();
+    let oldest_allowed =
+        (now - Duration::days(i64::from(org.telemetry_retention_days))).timestamp_millis();
+    let resolved = resolve_assets(db, tenant, &points).await?;
+
+    let mut outcome = IngestOutcome::default();
+    // Keyed by (asset, metric, ts): within one batch the last point for a key wins, as it
+    // would had the points arrived in separate calls.
+    let mut samples: BTreeMap<(Uuid, String, i64), Sample> = BTreeMap::new();
+    let mut units: HashMap<(Uuid, String), String> = HashMap::new();
+    for (index, p) in points.into_iter().enumerate() {
+        let reject = |reason: String| RejectedPoint { index, reason };
+        let key = match &p.asset {
+            AssetRef::Code(code) => AssetRef::Code(code.trim().to_ascii_uppercase()),
+            id => id.clone(),
+        };
+        let Some(asset) = resolved.get(&key) else {
+            outcome.rejected.push(reject("unknown asset".into()));
+            continue;
+        };
+        let metric = match metric_key("metric", &p.metric) {
+            Ok(m) => m,
+            Err(e) => {
+                outcome
+                    .rejected
+                    .push(reject(format!("bad metric key: {e}")));
+                continue;
+            }
+        };
+        if !p.value.is_finite() {
+            outcome
+                .rejected
+                .push(reject("value must be a finite number".into()));
+            continue;
+        }
+        let ts =
+            p.ts.map_or(now.timestamp_millis(), |t| t.timestamp_millis());
+        if ts > newest_allowed {
+            outcome
+                .rejected
+                .push(reject("timestamp is too far in the future".into()));
+            continue;
+        }
+        if ts < oldest_allowed {
+            outcome.rejected.push(reject(format!(
+                "timestamp is older than the retention of {} days",
+                org.telemetry_retention_days
+            )));
+            continue;
+        }
+        if let Some(unit) = p.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            if unit.chars().count() > 16 {
+                outcome
+                    .rejected
+                    .push(reject("unit must be at most 16 characters".into()));
+                continue;
+            }
+            units.insert((asset.id, metric.clone()), unit.to_owned());
+        }
+        let quality = p.quality.unwrap_or(Quality::Good);
+        samples.insert(
+            (asset.id, metric.clone(), ts),
+            Sample {
+                asset_id: asset.id,
+                metric,
+                ts,
+                value: p.value,
+                quality,
+            },
+        );
+        outcome.accepted += 1;
+    }
+    if samples.is_empty() {
+        return Ok(outcome);
+    }
+    let samples: Vec<Sample> = samples.into_values().collect();
+    let organization_id = tenant.organization_id;
+    store_points(db, organization_id, &samples).await?;
+    recompute_rollups(db, organization_id, &samples).await?;
+    update_latest(db, organization_id, &samples, &units).await?;
+    update_catalog(db, organization_id, &samples, &units).await?;
+    touch_assets(db, &samples).await?;
+    let status_events = bring_online(db, &resolved, &samples).await?;
+    let alert_events = crate::domain::alerts::evaluate(db, organization_id, &samples).await?;
+
+    // Each point names its site so that site-restricted subscribers can be served without a
+    // database read per event.
+    let site_of: HashMap<Uuid, Uuid> = resolved.values().map(|a| (a.id, a.site_id)).collect();
+    let payload: Vec<_> = samples
+        .iter()
+        .map(|s| {
+            json!({
+                "assetId": s.asset_id, "siteId": site_of.get(&s.asset_id), "metric": s.metric,
+                "ts": s.ts, "value": s.value, "quality": quality_str(s.quality),
+            })
+        })
+        .collect();
+    outcome.events.push(Event::new(
+        organization_id,
+        TopicKind::Telemetry,
+        json!({ "points": payload }),
+    ));
+    outcome.events.extend(status_events);
+    outcome.events.extend(alert_events);
+    Ok(outcome)
+}
+
+async fn store_points<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &[Sample],
+) -> Result<()> {
+    use telemetry_points::Column as P;
+    for chunk in samples.chunks(INSERT_CHUNK) {
+        let rows = chunk.iter().map(|s| telemetry_points::ActiveModel {
+            asset_id: sea_orm::Set(s.asset_id),
+            organization_id: sea_orm::Set(organization_id),
+            metric: sea_orm::Set(s.metric.clone()),
+            ts: sea_orm::Set(s.ts),
+            value: sea_orm::Set(s.value),
+            quality: sea_orm::Set(s.quality),
+        });
+        telemetry_points::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([P::AssetId, P::Metric, P::Ts])
+                    .update_columns([P::Value, P::Quality])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Recomputes, from the raw points, every minute bucket the batch touched.
+async fn recompute_rollups<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &[Sample],
+) -> Result<()> {
+    use telemetry_points::Column as P;
+    use telemetry_rollups::Column as R;
+    // One statement per (asset, metric) series over the span of its touched minutes; buckets
+    // in between that the batch did not touch are recomputed to the same values.
+    let mut spans: BTreeMap<(Uuid, &str), (i64, i64)> = BTreeMap::new();
+    for s in samples {
+        let bucket = s.ts.div_euclid(MINUTE_MS) * MINUTE_MS;
+        spans
+            .entry((s.asset_id, s.metric.as_str()))
+            .and_modify(|(lo, hi)| {
+                *lo = std::cmp::min(*lo, bucket);
+                *hi = std::cmp::max(*hi, bucket);
+            })
+            .or_insert((bucket, bucket));
+    }
+    for ((asset_id, metric), (lo, hi)) in spans {
+        let bucket_expr = bucket_of(Expr::col(P::Ts), MINUTE_MS);
+        let select = Query::select()
+            .column(P::AssetId)
+            .expr(Expr::val(organization_id))
+            .column(P::Metric)
+            .expr(bucket_expr.clone())
+            .expr(Func::count(Expr::col(P::Value)))
+            .expr(Func::sum(Expr::col(P::Value)))
+            .expr(Func::min(Expr::col(P::Value)))
+            .expr(Func::max(Expr::col(P::Value)))
+            .expr(Func::sum(Expr::col(P::Value).mul(Expr::col(P::Value))))
+            .from(telemetry_points::Entity)
+            .and_where(Expr::col(P::AssetId).eq(asset_id))
+            .and_where(Expr::col(P::Metric).eq(metric))
+            .and_where(Expr::col(P::Ts).gte(lo))
+            .and_where(Expr::col(P::Ts).lt(hi + MINUTE_MS))
+            .group_by_col(P::AssetId)
+            .group_by_col(P::Metric)
+            .add_group_by([bucket_expr])
+            .to_owned();
+        let insert = Query::insert()
+            .into_table(telemetry_rollups::Entity)
+            .columns([
+                R::AssetId,
+                R::OrganizationId,
+                R::Metric,
+                R::Bucket,
+                R::Count,
+                R::Sum,
+                R::Min,
+                R::Max,
+                R::SumSq,
+            ])
+            .select_from(select)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("rollup statement: {e}")))?
+            .on_conflict(
+                OnConflict::columns([R::AssetId, R::Metric, R::Bucket])
+                    .update_columns([R::Count, R::Sum, R::Min, R::Max, R::SumSq])
+                    .to_owned(),
+            )
+            .to_owned();
+        db.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// `(ts / width) * width`: integer division on both backends (BIGINT columns and literals).
+fn bucket_of(ts: Expr, width_ms: i64) -> Expr {
+    ts.div(width_ms).mul(width_ms)
+}
+
+async fn update_latest<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &[Sample],
+    units: &HashMap<(Uuid, String), String>,
+) -> Result<()> {
+    use telemetry_latest::Column as L;
+    let mut newest: HashMap<(Uuid, &str), &Sample> = HashMap::new();
+    for s in samples {
+        let entry = newest.entry((s.asset_id, s.metric.as_str())).or_insert(s);
+        if s.ts >= entry.ts {
+            *entry = s;
+        }
+    }
+    let rows: Vec<_> = newest
+        .into_values()
+        .map(|s| telemetry_latest::ActiveModel {
+            asset_id: sea_orm::Set(s.asset_id),
+            organization_id: sea_orm::Set(organization_id),
+            metric: sea_orm::Set(s.metric.clone()),
+            ts: sea_orm::Set(s.ts),
+            value: sea_orm::Set(s.value),
+            quality: sea_orm::Set(s.quality),
+            unit: sea_orm::Set(units.get(&(s.asset_id, s.metric.clone())).cloned()),
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        // An older point arriving late must not replace a newer latest value.
+        telemetry_latest::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([L::AssetId, L::Metric])
+                    .update_columns([L::Ts, L::Value, L::Quality])
+                    .value(
+                        L::Unit,
+                        Expr::cust("COALESCE(excluded.unit, telemetry_latest.unit)"),
+                    )
+                    .action_and_where(
+                        Expr::col((telemetry_latest::Entity, L::Ts)).lte(Expr::cust("excluded.ts")),
+                    )
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn update_catalog<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &[Sample],
+    units: &HashMap<(Uuid, String), String>,
+) -> Result<()> {
+    use metrics::Column as M;
+    let mut keys: BTreeMap<&str, Option<&String>> = BTreeMap::new();
+    for s in samples {
+        let unit = units.get(&(s.asset_id, s.metric.clone()));
+        let entry = keys.entry(s.metric.as_str()).or_default();
+        if unit.is_some() {
+            *entry = unit;
+        }
+    }
+    let now = now();
+    let rows: Vec<_> = keys
+        .into_iter()
+        .map(|(key, unit)| metrics::ActiveModel {
+            organization_id: sea_orm::Set(organization_id),
+            key: sea_orm::Set(key.to_owned()),
+            unit: sea_orm::Set(unit.cloned()),
+            display_name: sea_orm::Set(display_name(key)),
+            created_at: sea_orm::Set(now),
+            updated_at: sea_orm::Set(now),
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        // A known metric keeps its display name; a unit, once reported, is kept up to date.
+        metrics::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([M::OrganizationId, M::Key])
+                    .value(M::Unit, Expr::cust("COALESCE(excluded.unit, metrics.unit)"))
+                    .action_and_where(Expr::cust("excluded.unit IS NOT NULL AND (metrics.unit IS NULL OR metrics.unit <> excluded.unit)"))
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `servo_temp` -> `Servo temp`.
+fn display_name(key: &str) -> String {
+    let spaced = key.replace(['_', '.'], " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+async fn touch_assets<C: ConnectionTrait>(db: &C, samples: &[Sample]) -> Result<()> {
+    let mut newest: HashMap<Uuid, i64> = HashMap::new();
+    for s in samples {
+        let e = newest.entry(s.asset_id).or_insert(s.ts);
+        *e = std::cmp::max(*e, s.ts);
+    }
+    for (asset_id, ts) in newest {
+        let Some(seen) = DateTime::from_timestamp_millis(ts) else {
+            continue;
+        };
+        asset_rows::Entity::update_many()
+            .filter(asset_rows::Column::Id.eq(asset_id))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(asset_rows::Column::LastSeenAt.is_null())
+                    .add(asset_rows::Column::LastSeenAt.lt(seen)),
+            )
+            .col_expr(asset_rows::Column::LastSeenAt, Expr::value(Some(seen)))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// An offline asset that reports again is online again (the staleness worker took it offline).
+async fn bring_online<C: ConnectionTrait>(
+    db: &C,
+    resolved: &HashMap<AssetRef, asset_rows::Model>,
+    samples: &[Sample],
+) -> Result<Vec<Event>> {
+    let reporting: HashSet<Uuid> = samples.iter().map(|s| s.asset_id).collect();
+    let mut seen = HashSet::new();
+    let mut events = Vec::new();
+    for asset in resolved.values() {
+        if asset.status != AssetStatus::Offline
+            || !reporting.contains(&asset.id)
+            || !seen.insert(asset.id)
+        {
+            continue;
+        }
+        let updated = asset_rows::Entity::update_many()
+            .filter(asset_rows::Column::Id.eq(asset.id))
+            .filter(asset_rows::Column::Status.eq(AssetStatus::Offline))
+            .col_expr(asset_rows::Column::Status, Expr::value(AssetStatus::Online))
+            .col_expr(asset_rows::Column::UpdatedAt, Expr::value(now()))
+            .exec(db)
+            .await?;
+        if updated.rows_affected == 1 {
+            let online = asset_rows::Model {
+                status: AssetStatus::Online,
+                ..asset.clone()
+            };
+            events.push(assets::status_event(
+                &online,
+                AssetStatus::Offline,
+                "telemetry resumed",
+            ));
+        }
+    }
+    Ok(events)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+/// The latest values of many assets (for the DataLoader): asset -> its rows, by metric.
+pub async fn latest_of<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    asset_ids: &[Uuid],
+) -> Result<Vec<telemetry_latest::Model>> {
+    tenant.require(Permission::TelemetryRead)?;
+    Ok(telemetry_latest::Entity::find()
+        .filter(telemetry_latest::Column::OrganizationId.eq(tenant.organization_id))
+        .filter(telemetry_latest::Column::AssetId.is_in(asset_ids.iter().copied()))
+        .order_by_asc(telemetry_latest::Column::Metric)
+        .all(db)
+        .await?)
+}
+
+pub async fn catalog<C: ConnectionTrait>(db: &C, tenant: &Tenant) -> Result<Vec<metrics::Model>> {
+    tenant.require(Permission::TelemetryRead)?;
+    Ok(metrics::Entity::find()
+        .filter(metrics::Column::OrganizationId.eq(tenant.organization_id))
+        .order_by_asc(metrics::Column::Key)
+        .limit(1000)
+        .all(db)
+        .await?)
+}
+
+#[derive(Debug, Clone)]
+pub struct SeriesRequest {
+    pub asset_id: Uuid,
+    pub metric: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Bucket width in seconds; raw points when `None`.
+    pub bucket_seconds: Option<i64>,
+    pub max_points: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawPoint {
+    pub ts: i64,
+    pub value: f64,
+    pub quality: Quality,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub start: i64,
+    pub count: i64,
+    pub avg: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Population standard deviation.
+    pub stddev: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub asset_id: Uuid,
+    pub metric: String,
+    pub bucket_seconds: Option<i64>,
+    pub points: Vec<RawPoint>,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct BucketRow {
+    b: i64,
+    n: i64,
+    s: f64,
+    mn: f64,
+    mx: f64,
+    sq: f64,
+}
+
+impl From<BucketRow> for Bucket {
+    fn from(r: BucketRow) -> Self {
+        let count = std::cmp::max(r.n, 1) as f64;
+        let avg = r.s / count;
+        // Clamped: rounding can make the variance of near-constant data slightly negative.
+        let variance = (r.sq / count - avg * avg).max(0.0);
+        Bucket {
+            start: r.b,
+            count: r.n,
+            avg,
+            min: r.mn,
+            max: r.mx,
+            stddev: variance.sqrt(),
+        }
+    }
+}
+
+struct CheckedWindow {
+    from: i64,
+    to: i64,
+    width_ms: Option<i64>,
+    max_points: u32,
+}
+
+fn check_window(window: &Window) -> Result<CheckedWindow> {
+    if window.to <= window.from {
+        return Err(AppError::validation("to", "must be after `from`"));
+    }
+    if window.to - window.from > MAX_RANGE {
+        return Err(AppError::validation(
+            "to",
+            format!("a range is at most {} days", MAX_RANGE.num_days()),
+        ));
+    }
+    let max_points = match window.max_points {
+        None => DEFAULT_SERIES_POINTS,
+        Some(n) if n < 1 || n as u32 > MAX_SERIES_POINTS => {
+            return Err(AppError::validation(
+                "maxPoints",
+                format!("must be between 1 and {MAX_SERIES_POINTS}"),
+            ));
+        }
+        Some(n) => n as u32,
+    };
+    let from = window.from.timestamp_millis();
+    let to = window.to.timestamp_millis();
+    let width_ms = match window.bucket_seconds {
+        None => None,
+        Some(s) if !(1..=31 * 24 * 3600).contains(&s) => {
+            return Err(AppError::validation(
+                "bucket",
+                "must be between 1 second and 31 days",
+            ));
+        }
+        Some(s) => {
+            let width = s * 1000;
+            let buckets = (to - from + width - 1) / width;
+            if buckets > i64::from(max_points) {
+                return Err(AppError::validation(
+                    "bucket",
+                    format!(
+                        "{buckets} buckets exceed maxPoints ({max_points}); widen the bucket or narrow the range"
+                    ),
+                ));
+            }
+            Some(width)
+        }
+    };
+    Ok(CheckedWindow {
+        from,
+        to,
+        width_ms,
+        max_points,
+    })
+}
+
+/// One series: raw points, or buckets of any width (from the rollups when the width is a whole
+/// number of minutes, from the raw points otherwise).
+pub async fn series<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    request: &SeriesRequest,
+    window: &Window,
+) -> Result<Series> {
+    tenant.require(Permission::TelemetryRead)?;
+    let checked = check_window(window)?;
+    let asset = assets::get(db, tenant, request.asset_id, None).await?;
+    let metric = metric_key("metric", &request.metric)?;
+    let mut series = Series {
+        asset_id: asset.id,
+        metric: metric.clone(),
+        bucket_seconds: window.bucket_seconds,
+        points: Vec::new(),
+        buckets: Vec::new(),
+    };
+    match checked.width_ms {
+        None => {
+            use telemetry_points::Column as P;
+            let rows = telemetry_points::Entity::find()
+                .filter(P::AssetId.eq(asset.id))
+                .filter(P::Metric.eq(metric.as_str()))
+                .filter(P::Ts.gte(checked.from))
+                .filter(P::Ts.lt(checked.to))
+                .order_by_asc(P::Ts)
+                .limit(u64::from(checked.max_points) + 1)
+                .all(db)
+                .await?;
+            if rows.len() as u64 > u64::from(checked.max_points) {
+                return Err(AppError::validation(
+                    "maxPoints",
+                    format!(
+                        "more than {} points in range; use a bucket or narrow the range",
+                        checked.max_points
+                    ),
+                ));
+            }
+            series.points = rows
+                .into_iter()
+                .map(|r| RawPoint {
+                    ts: r.ts,
+                    value: r.value,
+                    quality: r.quality,
+                })
+                .collect();
+        }
+        Some(width) if width % MINUTE_MS == 0 => {
+            use telemetry_rollups::Column as R;
+            let b = bucket_of(Expr::col(R::Bucket), width);
+            let select = Query::select()
+                .expr_as(b.clone(), "b")
+                .expr_as(Func::cast_as(Func::sum(Expr::col(R::Count)), "BIGINT"), "n")
+                .expr_as(Func::sum(Expr::col(R::Sum)), "s")
+                .expr_as(Func::min(Expr::col(R::Min)), "mn")
+                .expr_as(Func::max(Expr::col(R::Max)), "mx")
+                .expr_as(Func::sum(Expr::col(R::SumSq)), "sq")
+                .from(telemetry_rollups::Entity)
+                .and_where(Expr::col(R::AssetId).eq(asset.id))
+                .and_where(Expr::col(R::Metric).eq(metric.as_str()))
+                .and_where(Expr::col(R::Bucket).gte(checked.from.div_euclid(width) * width))
+                .and_where(Expr::col(R::Bucket).lt(checked.to))
+                .add_group_by([b.clone()])
+                .order_by_expr(b, sea_orm::Order::Asc)
+                .to_owned();
+            let rows = BucketRow::find_by_statement(db.get_database_backend().build(&select))
+                .all(db)
+                .await?;
+            series.buckets = rows.into_iter().map(Bucket::from).collect();
+        }
+        Some(width) => {
+            use telemetry_points::Column as P;
+            let b = bucket_of(Expr::col(P::Ts), width);
+            let select = Query::select()
+                .expr_as(b.clone(), "b")
+                .expr_as(Func::count(Expr::col(P::Value)), "n")
+                .expr_as(Func::sum(Expr::col(P::Value)), "s")
+                .expr_as(Func::min(Expr::col(P::Value)), "mn")
+                .expr_as(Func::max(Expr::col(P::Value)), "mx")
+                .expr_as(
+                    Func::sum(Expr::col(P::Value).mul(Expr::col(P::Value))),
+                    "sq",
+                )
+                .from(telemetry_points::Entity)
+                .and_where(Expr::col(P::AssetId).eq(asset.id))
+                .and_where(Expr::col(P::Metric).eq(metric.as_str()))
+                .and_where(Expr::col(P::Ts).gte(checked.from))
+                .and_where(Expr::col(P::Ts).lt(checked.to))
+                .add_group_by([b.clone()])
+                .order_by_expr(b, sea_orm::Order::Asc)
+                .to_owned();
+            let rows = BucketRow::find_by_statement(db.get_database_backend().build(&select))
+                .all(db)
+                .await?;
+            series.buckets = rows.into_iter().map(Bucket::from).collect();
+        }
+    }
+    Ok(series)
+}
+
+/// Several series at once, for charts.
+pub async fn many_series<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    requests: &[SeriesRequest],
+    window: &Window,
+) -> Result<Vec<Series>> {
+    if requests.is_empty() || requests.len() > MAX_SERIES {
+        return Err(AppError::validation(
+            "series",
+            format!("ask for 1 to {MAX_SERIES} series"),
+        ));
+    }
+    let mut out = Vec::with_capacity(requests.len());
+    for (i, request) in requests.iter().enumerate() {
+        out.push(
+            series(db, tenant, request, window)
+                .await
+                .map_err(|e| e.in_field(&format!("series.{i}")))?,
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_keys_are_restricted() {
+        assert_eq!(metric_key("m", " cpu ").unwrap(), "cpu");
+        assert!(metric_key("m", "servo_temp.axis1").is_ok());
+        for bad in ["", "CPU", "1cpu", "cpu load", "cpu-load", &"a".repeat(65)] {
+            assert!(metric_key("m", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn buckets_floor_to_their_width() {
+        assert_eq!(125_000i64.div_euclid(MINUTE_MS) * MINUTE_MS, 120_000);
+        assert_eq!(display_name("servo_temp"), "Servo temp");
+    }
+
+    #[test]
+    fn stddev_is_population_and_never_nan() {
+        let b = Bucket::from(BucketRow {
+            b: 0,
+            n: 2,
+            s: 4.0,
+            mn: 1.0,
+            mx: 3.0,
+            sq: 10.0,
+        });
+        assert_eq!(b.avg, 2.0);
+        assert!((b.stddev - 1.0).abs() < 1e-9);
+        let flat = Bucket::from(BucketRow {
+            b: 0,
+            n: 3,
+            s: 0.3,
+            mn: 0.1,
+            mx: 0.1,
+            sq: 0.03,
+        });
+        assert!(flat.stddev.is_finite());
+    }
+
+    #[test]
+    fn windows_are_checked() {
+        let t0 = DateTime::from_timestamp_millis(0).unwrap();
+        let w = |to_min: i64, bucket: Option<i64>, max: Option<i32>| Window {
+            from: t0,
+            to: t0 + Duration::minutes(to_min),
+            bucket_seconds: bucket,
+            max_points: max,
+        };
+        assert!(check_window(&w(0, None, None)).is_err());
+        assert!(check_window(&w(60, Some(60), None)).is_ok());
+        assert!(check_window(&w(60, Some(1), Some(100))).is_err());
+        assert!(check_window(&w(60, None, Some(0))).is_err());
+        assert!(check_window(&w(60 * 24 * 500, Some(86_400), None)).is_err());
+    }
+}

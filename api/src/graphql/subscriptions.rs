@@ -1,0 +1,213 @@
+//! Live subscriptions, fed by the EventBus (DESIGN §6).
+//!
+//! Each subscription listens on its organization's topic only, so it can never yield another
+//! organization's event; a site-restricted member's stream is further narrowed to their sites.
+//! A subscriber that falls more than the bus buffer behind gets one error telling it to resync
+//! (from `alertEvents(after:)` or the queries) and its stream ends: memory stays bounded.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures::Stream;
+use futures::stream;
+use serde::Deserialize;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::auth::{Permission, Tenant};
+use crate::error::AppError;
+use crate::events::{Event, Topic, TopicKind};
+use crate::graphql::common::AssetStatus;
+use crate::graphql::context::{parse_ids, parse_opt_id, services, tenant};
+use crate::graphql::telemetry::Quality;
+
+/// Turns a bus receiver into a stream of the events `keep` maps to items. Lagging ends the
+/// stream with a RESYNC-worthy error instead of buffering without bound.
+fn events<T: Send + 'static>(
+    rx: broadcast::Receiver<Arc<Event>>,
+    keep: impl Fn(&Event) -> Option<T> + Send + 'static,
+) -> impl Stream<Item = async_graphql::Result<T>> {
+    stream::unfold((rx, keep, false), |(mut rx, keep, done)| async move {
+        if done {
+            return None;
+        }
+        loop {
+            match rx.recv().await {
+                Ok(event) => {
+                    if let Some(item) = keep(&event) {
+                        return Some((Ok(item), (rx, keep, false)));
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    let err = AppError::conflict(format!(
+                        "subscriber too slow: {missed} events dropped; resubscribe and resync from the API"
+                    ));
+                    return Some((Err(err.into()), (rx, keep, true)));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+fn subscribe(
+    ctx: &Context<'_>,
+    tenant: &Tenant,
+    kind: TopicKind,
+) -> broadcast::Receiver<Arc<Event>> {
+    services(ctx)
+        .events
+        .subscribe(Topic::new(tenant.organization_id, kind))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PointPayload {
+    asset_id: Uuid,
+    #[serde(default)]
+    site_id: Option<Uuid>,
+    metric: String,
+    ts: i64,
+    value: f64,
+    quality: entity::Quality,
+}
+
+#[derive(Debug, Deserialize)]
+struct TelemetryPayload {
+    points: Vec<PointPayload>,
+}
+
+/// A reading as it arrives.
+#[derive(SimpleObject, Clone)]
+pub struct TelemetryReading {
+    pub asset_id: ID,
+    pub metric: String,
+    pub ts: DateTime<Utc>,
+    pub value: f64,
+    pub quality: Quality,
+}
+
+/// The readings of one ingest call that match the subscription.
+#[derive(SimpleObject)]
+pub struct TelemetryBatch {
+    pub readings: Vec<TelemetryReading>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusPayload {
+    asset_id: Uuid,
+    site_id: Uuid,
+    code: String,
+    previous: entity::AssetStatus,
+    status: entity::AssetStatus,
+    reason: String,
+    at: DateTime<Utc>,
+}
+
+/// An asset changed status.
+#[derive(SimpleObject)]
+pub struct AssetStatusChange {
+    pub asset_id: ID,
+    pub site_id: ID,
+    pub code: String,
+    pub previous: AssetStatus,
+    pub status: AssetStatus,
+    /// Why: `manual update`, `telemetry resumed`, `no telemetry for N s`, ...
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub struct TelemetrySubscription;
+
+#[Subscription]
+impl TelemetrySubscription {
+    /// Readings as they are ingested, optionally only of some assets and metrics.
+    async fn telemetry(
+        &self,
+        ctx: &Context<'_>,
+        asset_ids: Option<Vec<ID>>,
+        metrics: Option<Vec<String>>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TelemetryBatch>> + use<>>
+    {
+        let tenant = tenant(ctx)?.clone();
+        tenant.require(Permission::TelemetryRead)?;
+        let assets: Option<HashSet<Uuid>> = asset_ids
+            .as_deref()
+            .map(|ids| parse_ids("assetIds", ids))
+            .transpose()?
+            .map(|ids| ids.into_iter().collect());
+        let metrics: Option<HashSet<String>> = metrics.map(|m| m.into_iter().collect());
+        let rx = subscribe(ctx, &tenant, TopicKind::Telemetry);
+        Ok(events(rx, move |event| {
+            let payload: TelemetryPayload = serde_json::from_value(event.payload.clone()).ok()?;
+            let readings: Vec<TelemetryReading> = payload
+                .points
+                .into_iter()
+                .filter(|p| assets.as_ref().is_none_or(|a| a.contains(&p.asset_id)))
+                .filter(|p| metrics.as_ref().is_none_or(|m| m.contains(&p.metric)))
+                .filter(|p| p.site_id.is_none_or(|s| tenant.sees_site(s)))
+                .map(|p| TelemetryReading {
+                    asset_id: ID(p.asset_id.to_string()),
+                    metric: p.metric,
+                    ts: DateTime::from_timestamp_millis(p.ts).unwrap_or_default(),
+                    value: p.value,
+                    quality: p.quality.into(),
+                })
+                .collect();
+            (!readings.is_empty()).then_some(TelemetryBatch { readings })
+        }))
+    }
+
+    /// Status changes of assets, optionally of one site.
+    async fn asset_status_changed(
+        &self,
+        ctx: &Context<'_>,
+        site_id: Option<ID>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AssetStatusChange>> + use<>>
+    {
+        let tenant = tenant(ctx)?.clone();
+        tenant.require(Permission::AssetsRead)?;
+        let site = parse_opt_id("siteId", site_id.as_ref())?;
+        let rx = subscribe(ctx, &tenant, TopicKind::Assets);
+        Ok(events(rx, move |event| {
+            let p: StatusPayload = serde_json::from_value(event.payload.clone()).ok()?;
+            if site.is_some_and(|s| s != p.site_id) || !tenant.sees_site(p.site_id) {
+                return None;
+            }
+            Some(AssetStatusChange {
+                asset_id: ID(p.asset_id.to_string()),
+                site_id: ID(p.site_id.to_string()),
+                code: p.code,
+                previous: p.previous.into(),
+                status: p.status.into(),
+                reason: p.reason,
+                at: p.at,
+            })
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn a_lagging_stream_ends_with_one_error() {
+        let bus = crate::events::EventBus::in_process();
+        let org = Uuid::now_v7();
+        let rx = bus.subscribe(Topic::new(org, TopicKind::Assets));
+        let mut stream = Box::pin(events(rx, |e| Some(e.payload.clone())));
+        for i in 0..(crate::events::SUBSCRIBER_BUFFER + 5) {
+            bus.publish(Event::new(org, TopicKind::Assets, json!(i)))
+                .await;
+        }
+        assert!(stream.next().await.is_some_and(|r| r.is_err()));
+        assert!(stream.next().await.is_none());
+    }
+}

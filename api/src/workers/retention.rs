@@ -1,0 +1,85 @@
+//! Retention: raw telemetry older than its organization's retention, and rollups older than a
+//! year, are deleted in bounded batches, so that one sweep never holds a long lock or a huge
+//! transaction.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, Statement};
+use uuid::Uuid;
+
+use crate::db::Db;
+use entity::organizations;
+
+/// Rows deleted per statement.
+pub const BATCH: i64 = 5_000;
+/// How long rollups are kept.
+pub const ROLLUP_RETENTION: Duration = Duration::days(366);
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub points: u64,
+    pub rollups: u64,
+}
+
+/// Deletes up to `BATCH` rows of `table` older than `cutoff_ms` in `column`, repeatedly, until
+/// none are left. Rows are picked by their physical id (`ctid` / `rowid`), which both backends
+/// index, so each statement is bounded whatever the table size.
+async fn sweep(
+    db: &Db,
+    table: &str,
+    column: &str,
+    organization_id: Uuid,
+    cutoff_ms: i64,
+) -> anyhow::Result<u64> {
+    let backend = db.backend();
+    let sql = match backend {
+        DbBackend::Postgres => format!(
+            // `= ANY(ARRAY(...))` lets PostgreSQL fetch the rows by TID instead of scanning.
+            "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} \
+             WHERE organization_id = $1 AND {column} < $2 LIMIT $3))"
+        ),
+        _ => format!(
+            "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} \
+             WHERE organization_id = ? AND {column} < ? LIMIT ?)"
+        ),
+    };
+    let mut total = 0;
+    loop {
+        let _gate = db.gate().await;
+        let statement = Statement::from_sql_and_values(
+            backend,
+            &sql,
+            [organization_id.into(), cutoff_ms.into(), BATCH.into()],
+        );
+        let deleted = db.conn.execute_raw(statement).await?.rows_affected();
+        total += deleted;
+        if deleted < BATCH as u64 {
+            return Ok(total);
+        }
+    }
+}
+
+/// One retention round over every organization.
+pub async fn run(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Swept> {
+    let orgs: Vec<(Uuid, i32)> = organizations::Entity::find()
+        .select_only()
+        .column(organizations::Column::Id)
+        .column(organizations::Column::TelemetryRetentionDays)
+        .into_tuple()
+        .all(&db.conn)
+        .await?;
+    let mut swept = Swept::default();
+    let rollup_cutoff = (now - ROLLUP_RETENTION).timestamp_millis();
+    for (org, days) in orgs {
+        let cutoff = (now - Duration::days(i64::from(days))).timestamp_millis();
+        swept.points += sweep(db, "telemetry_points", "ts", org, cutoff).await?;
+        swept.rollups += sweep(db, "telemetry_rollups", "bucket", org, rollup_cutoff).await?;
+    }
+    if swept != Swept::default() {
+        tracing::info!(
+            points = swept.points,
+            rollups = swept.rollups,
+            "retention sweep"
+        );
+    }
+    Ok(swept)
+}
