@@ -51,6 +51,12 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL", global = true, value_parser = parse_redis_url)]
     pub redis_url: Option<String>,
 
+    /// MQTT broker to take device telemetry from (`mqtt://[user:pass@]host:1883[?client_id=..]`),
+    /// subscribing to `fleetgraph/<org-slug>/<asset-code>/telemetry`; off when unset. The broker's
+    /// ACLs decide who may write for which organization.
+    #[arg(long, env = "MQTT_URL", global = true, value_parser = parse_mqtt_url)]
+    pub mqtt_url: Option<String>,
+
     /// Address to listen on.
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8000", global = true)]
     pub bind: SocketAddr,
@@ -139,6 +145,24 @@ pub struct Config {
     )]
     pub refresh_token_days: i64,
 
+    /// Seconds between retention sweeps of old telemetry.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_RETENTION_INTERVAL_SECONDS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub retention_interval_seconds: u64,
+
+    /// Seconds without telemetry after which a reporting asset is marked offline.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_STALENESS_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub staleness_seconds: u64,
+
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(
         long,
@@ -168,6 +192,12 @@ fn parse_redis_url(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
+/// Checks the broker URL at start-up, like the Redis URL.
+fn parse_mqtt_url(value: &str) -> Result<String, String> {
+    crate::mqtt::BrokerSettings::parse(value)?;
+    Ok(value.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +217,25 @@ mod tests {
         assert!(result.is_err());
         let ok = Cli::try_parse_from(["fleetgraph", "--redis-url", "redis://127.0.0.1:6379"]);
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn a_bad_mqtt_url_is_refused_at_parse_time() {
+        for bad in [
+            "http://broker",
+            "mqtt://",
+            "mqtts://broker:8883",
+            "not a url",
+        ] {
+            let result = Cli::try_parse_from(["fleetgraph", "--mqtt-url", bad]);
+            assert!(result.is_err(), "{bad} was accepted");
+        }
+        let cli = Cli::try_parse_from(["fleetgraph", "--mqtt-url", "mqtt://127.0.0.1:1883"])
+            .expect("parses");
+        assert_eq!(
+            cli.config.mqtt_url.as_deref(),
+            Some("mqtt://127.0.0.1:1883")
+        );
     }
 
     #[test]

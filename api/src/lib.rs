@@ -22,6 +22,8 @@ pub mod events;
 pub mod graphql;
 /// The HTTP edge: routes, GraphQL-over-HTTP, authentication of requests.
 pub mod http;
+/// The MQTT bridge: device telemetry from a broker into the same ingest path as GraphQL.
+pub mod mqtt;
 /// Building and running the server.
 pub mod startup;
 /// Background workers: retention, staleness, the demo simulator.

@@ -17,6 +17,7 @@ use crate::domain::identity::TokenSettings;
 use crate::events::EventBus;
 use crate::graphql::{self, Limits, Services};
 use crate::http::{self, AppState, auth::Authenticator};
+use crate::workers::Workers;
 
 pub struct Application {
     listener: TcpListener,
@@ -97,6 +98,16 @@ impl Application {
     ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.config.shutdown_grace_seconds);
         let events = self.state.services.events.clone();
+        let mqtt = self
+            .config
+            .mqtt_url
+            .as_deref()
+            .map(|url| {
+                let services = &self.state.services;
+                crate::mqtt::MqttBridge::start(url, services.db.clone(), services.events.clone())
+            })
+            .transpose()?;
+        let workers = start_workers(&self.config, &self.state.services);
         let router = http::router(self.state, self.config.max_body_bytes);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let server = axum::serve(
@@ -109,21 +120,60 @@ impl Application {
             let _ = stop_tx.send(true);
         });
         let mut stop = stop_rx;
-        tokio::select! {
-            result = server.into_future() => {
-                events.shutdown();
-                result.context("server error")
-            }
+        let result = tokio::select! {
+            result = server.into_future() => result.context("server error"),
             _ = async {
                 let _ = stop.wait_for(|s| *s).await;
                 tokio::time::sleep(grace).await;
             } => {
                 tracing::warn!("grace period over; dropping remaining connections");
-                events.shutdown();
                 Ok(())
             }
+        };
+        workers.shutdown().await;
+        if let Some(mqtt) = mqtt {
+            mqtt.shutdown().await;
         }
+        events.shutdown();
+        result
     }
+}
+
+/// The background workers of this process.
+fn start_workers(config: &Config, services: &Services) -> Workers {
+    let mut workers = Workers::new();
+    let db = services.db.clone();
+    workers.every(
+        "retention",
+        Duration::from_secs(config.retention_interval_seconds.max(1)),
+        move || {
+            let db = db.clone();
+            async move {
+                crate::workers::retention::run(&db, chrono::Utc::now())
+                    .await
+                    .map(|_| ())
+            }
+        },
+    );
+    let (db, events) = (services.db.clone(), services.events.clone());
+    let window = Duration::from_secs(config.staleness_seconds.max(1));
+    // Checked several times per window, so an asset goes offline soon after the window ends.
+    let period = Duration::from_secs((config.staleness_seconds / 4).clamp(1, 15));
+    workers.every("staleness", period, move || {
+        let (db, events) = (db.clone(), events.clone());
+        async move {
+            crate::workers::staleness::run(&db, &events, window, chrono::Utc::now())
+                .await
+                .map(|_| ())
+        }
+    });
+    if config.demo {
+        let (db, events) = (services.db.clone(), services.events.clone());
+        workers.spawn("demo simulator", move |stop| {
+            crate::workers::simulator::run(db, events, stop)
+        });
+    }
+    workers
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -27,6 +27,9 @@ pub enum Actor {
         key_id: Uuid,
         scopes: Arc<[Scope]>,
     },
+    /// A device publishing telemetry through the MQTT bridge. The broker authenticated it (its
+    /// ACLs decide who may publish for which organization); Fleetgraph only knows the topic.
+    Device,
 }
 
 /// An authenticated caller inside one organization. Domain functions take a `&Tenant` and scope
@@ -78,6 +81,22 @@ impl Tenant {
         }
     }
 
+    /// A device of the organization, as the MQTT bridge acts: it may write telemetry and read
+    /// what ingest resolves (assets by code, their sites), nothing else.
+    pub fn device(organization_id: Uuid, origin: Origin) -> Self {
+        Self {
+            organization_id,
+            actor: Actor::Device,
+            site_scope: None,
+            origin,
+            permissions: PermissionSet::of(&[
+                Permission::TelemetryWrite,
+                Permission::AssetsRead,
+                Permission::SitesRead,
+            ]),
+        }
+    }
+
     pub fn can(&self, permission: Permission) -> bool {
         self.permissions.contains(permission)
     }
@@ -96,21 +115,21 @@ impl Tenant {
     pub fn user_id(&self) -> Option<Uuid> {
         match self.actor {
             Actor::User { user_id, .. } => Some(user_id),
-            Actor::ApiKey { .. } => None,
+            Actor::ApiKey { .. } | Actor::Device => None,
         }
     }
 
     pub fn api_key_id(&self) -> Option<Uuid> {
         match self.actor {
             Actor::ApiKey { key_id, .. } => Some(key_id),
-            Actor::User { .. } => None,
+            Actor::User { .. } | Actor::Device => None,
         }
     }
 
     pub fn role(&self) -> Option<Role> {
         match self.actor {
             Actor::User { role, .. } => Some(role),
-            Actor::ApiKey { .. } => None,
+            Actor::ApiKey { .. } | Actor::Device => None,
         }
     }
 

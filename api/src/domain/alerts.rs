@@ -775,7 +775,7 @@ pub async fn list_rules<C: ConnectionTrait>(
     tenant.require(Permission::AlertsRead)?;
     let mut q = visible_rules(tenant);
     if let Some(metric) = &filter.metric {
-        q = q.filter(alert_rules::Column::Metric.eq(metric_key("metric", metric)?));
+        q = q.filter(alert_rules::Column::Metric.eq(metric_key("filter.metric", metric)?));
     }
     if let Some(asset) = filter.asset_id {
         q = q.filter(alert_rules::Column::AssetId.eq(asset));
@@ -1442,6 +1442,91 @@ pub async fn resolve<C: ConnectionTrait>(
         "status": status_str(alert.status), "comment": comment,
     }));
     Ok(Audited::new(alert, change).publish(events))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offline assets
+
+/// Raises the offline alert of an asset that stopped reporting (at most one unresolved offline
+/// alert per asset; the partial unique index `uq_alerts_open_offline` backs this up).
+pub async fn raise_offline<C: ConnectionTrait>(
+    db: &C,
+    asset: &asset_rows::Model,
+    silent_for: std::time::Duration,
+) -> Result<Vec<Event>> {
+    lock_alert_log(db, asset.organization_id).await?;
+    let open = alerts::Entity::find()
+        .filter(alerts::Column::AssetId.eq(asset.id))
+        .filter(alerts::Column::Kind.eq(AlertKind::Offline))
+        .filter(alerts::Column::Status.ne(AlertStatus::Resolved))
+        .one(db)
+        .await?;
+    if open.is_some() {
+        return Ok(Vec::new());
+    }
+    let now = now();
+    let alert = alerts::Model {
+        id: Uuid::now_v7(),
+        organization_id: asset.organization_id,
+        asset_id: Some(asset.id),
+        rule_id: None,
+        kind: AlertKind::Offline,
+        severity: Severity::Error,
+        status: AlertStatus::Open,
+        title: format!("{} is offline", asset.code),
+        message: Some(format!("no telemetry for {} s", silent_for.as_secs())),
+        source: "staleness".into(),
+        metric: None,
+        value: None,
+        threshold: None,
+        occurrences: 1,
+        first_seen_at: now,
+        last_seen_at: now,
+        acknowledged_by: None,
+        acknowledged_at: None,
+        acknowledge_comment: None,
+        resolved_by: None,
+        resolved_at: None,
+        resolve_comment: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let alert = alert.into_active_model().reset_all().insert(db).await?;
+    let site_of = HashMap::from([(asset.id, asset.site_id)]);
+    append_events(
+        db,
+        asset.organization_id,
+        vec![(AlertEventKind::Raised, alert)],
+        &site_of,
+    )
+    .await
+}
+
+/// Resolves the offline alert of an asset that reports again.
+pub async fn resolve_offline<C: ConnectionTrait>(
+    db: &C,
+    asset: &asset_rows::Model,
+) -> Result<Vec<Event>> {
+    lock_alert_log(db, asset.organization_id).await?;
+    let open = alerts::Entity::find()
+        .filter(alerts::Column::AssetId.eq(asset.id))
+        .filter(alerts::Column::Kind.eq(AlertKind::Offline))
+        .filter(alerts::Column::Status.ne(AlertStatus::Resolved))
+        .all(db)
+        .await?;
+    let now = now();
+    let mut changes = Vec::with_capacity(open.len());
+    for alert in open {
+        let mut active = alert.into_active_model();
+        active.status = Set(AlertStatus::Resolved);
+        active.resolved_at = Set(Some(now));
+        active.resolve_comment = Set(Some("cleared: telemetry resumed".into()));
+        active.last_seen_at = Set(now);
+        active.updated_at = Set(now);
+        changes.push((AlertEventKind::Resolved, active.update(db).await?));
+    }
+    let site_of = HashMap::from([(asset.id, asset.site_id)]);
+    append_events(db, asset.organization_id, changes, &site_of).await
 }
 
 #[cfg(test)]

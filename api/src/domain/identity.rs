@@ -471,7 +471,7 @@ fn session_of(tenant: &Tenant) -> Result<(Uuid, Uuid)> {
             session_id,
             ..
         } => Ok((user_id, session_id)),
-        crate::auth::Actor::ApiKey { .. } => Err(AppError::forbidden(
+        crate::auth::Actor::ApiKey { .. } | crate::auth::Actor::Device => Err(AppError::forbidden(
             "this action needs a user session, not an API key",
         )),
     }

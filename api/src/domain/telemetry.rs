@@ -372,8 +372,12 @@ async fn recompute_rollups<C: ConnectionTrait>(
 }
 
 /// `(ts / width) * width`: integer division on both backends (BIGINT columns and literals).
+/// The width is written into the SQL, not bound: PostgreSQL cannot tell that `($1 / $2) * $3`
+/// in the select list and `($7 / $8) * $9` in GROUP BY are the same expression, and refuses the
+/// query ("must appear in the GROUP BY clause"). It is an integer the server computed.
 fn bucket_of(ts: Expr, width_ms: i64) -> Expr {
-    ts.div(width_ms).mul(width_ms)
+    let width = Expr::cust(width_ms.to_string());
+    ts.div(width.clone()).mul(width)
 }
 
 async fn update_latest<C: ConnectionTrait>(
@@ -532,6 +536,7 @@ async fn bring_online<C: ConnectionTrait>(
                 AssetStatus::Offline,
                 "telemetry resumed",
             ));
+            events.extend(crate::domain::alerts::resolve_offline(db, &online).await?);
         }
     }
     Ok(events)
@@ -808,12 +813,20 @@ pub async fn many_series<C: ConnectionTrait>(
             format!("ask for 1 to {MAX_SERIES} series"),
         ));
     }
+    // The window is the query's own arguments (`to`, `bucket`, `maxPoints`): checked once and
+    // named as such. Only what belongs to one series is named after it (`series.1.metric`).
+    check_window(window)?;
     let mut out = Vec::with_capacity(requests.len());
     for (i, request) in requests.iter().enumerate() {
         out.push(
             series(db, tenant, request, window)
                 .await
-                .map_err(|e| e.in_field(&format!("series.{i}")))?,
+                .map_err(|e| match e {
+                    AppError::Validation { ref field, .. } if field == "metric" => {
+                        e.in_field(&format!("series.{i}"))
+                    }
+                    other => other,
+                })?,
         );
     }
     Ok(out)

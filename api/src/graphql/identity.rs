@@ -121,7 +121,7 @@ impl Me {
     async fn scopes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
         Ok(match &tenant(ctx)?.actor {
             Actor::ApiKey { scopes, .. } => scopes.iter().map(|s| s.as_str().to_owned()).collect(),
-            Actor::User { .. } => Vec::new(),
+            Actor::User { .. } | Actor::Device => Vec::new(),
         })
     }
     /// Every organization the user belongs to (to switch between them).

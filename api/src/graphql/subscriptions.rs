@@ -17,8 +17,10 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::auth::{Permission, Tenant};
+use crate::domain::alerts::{AlertEventRecord, severity_rank};
 use crate::error::AppError;
 use crate::events::{Event, Topic, TopicKind};
+use crate::graphql::alerts::{AlertEvent, Severity};
 use crate::graphql::common::AssetStatus;
 use crate::graphql::context::{parse_ids, parse_opt_id, services, tenant};
 use crate::graphql::telemetry::Quality;
@@ -120,6 +122,16 @@ pub struct AssetStatusChange {
     pub at: DateTime<Utc>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AlertPayload {
+    seq: i64,
+    kind: entity::AlertEventKind,
+    #[serde(default)]
+    site_id: Option<Uuid>,
+    alert: entity::alerts::Model,
+}
+
 #[derive(Default)]
 pub struct TelemetrySubscription;
 
@@ -159,6 +171,42 @@ impl TelemetrySubscription {
                 })
                 .collect();
             (!readings.is_empty()).then_some(TelemetryBatch { readings })
+        }))
+    }
+
+    /// Alerts as they are raised, updated, acknowledged and resolved. After a reconnect, fetch
+    /// what was missed with `alertEvents(after:)` (events carry the same `seq` cursor) and
+    /// de-duplicate by alert id.
+    async fn alerts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only alerts at least this severe.")] min_severity: Option<Severity>,
+        site_id: Option<ID>,
+        asset_id: Option<ID>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AlertEvent>> + use<>> {
+        let tenant = tenant(ctx)?.clone();
+        tenant.require(Permission::AlertsRead)?;
+        let site = parse_opt_id("siteId", site_id.as_ref())?;
+        let asset = parse_opt_id("assetId", asset_id.as_ref())?;
+        let min_rank = min_severity.map(|s| severity_rank(s.into()));
+        let rx = subscribe(ctx, &tenant, TopicKind::Alerts);
+        Ok(events(rx, move |event| {
+            let p: AlertPayload = serde_json::from_value(event.payload.clone()).ok()?;
+            if min_rank.is_some_and(|min| severity_rank(p.alert.severity) < min)
+                || asset.is_some_and(|a| p.alert.asset_id != Some(a))
+                || site.is_some_and(|s| p.site_id != Some(s))
+                || p.site_id.is_some_and(|s| !tenant.sees_site(s))
+                || (p.site_id.is_none()
+                    && tenant.site_scope.is_some()
+                    && p.alert.asset_id.is_some())
+            {
+                return None;
+            }
+            Some(AlertEvent(AlertEventRecord {
+                seq: p.seq,
+                kind: p.kind,
+                alert: p.alert,
+            }))
         }))
     }
 

@@ -2,6 +2,8 @@
 //! and retried next period rather than ending the worker.
 
 pub mod retention;
+pub mod simulator;
+pub mod staleness;
 
 use std::future::Future;
 use std::time::Duration;
@@ -44,6 +46,20 @@ impl Workers {
                 }
             }
             tracing::debug!(worker = name, "worker stopped");
+        }));
+    }
+
+    /// Runs a long-lived task that watches `stop` itself.
+    pub fn spawn<F, Fut>(&mut self, name: &'static str, task: F)
+    where
+        F: FnOnce(watch::Receiver<bool>) -> Fut,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let fut = task(self.stop.subscribe());
+        self.handles.push(tokio::spawn(async move {
+            if let Err(e) = fut.await {
+                tracing::error!(worker = name, error = ?e, "worker ended with an error");
+            }
         }));
     }
 

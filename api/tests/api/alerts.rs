@@ -1035,3 +1035,95 @@ async fn alert_events_replay_every_change_in_order_and_resume_from_a_cursor() {
         assert_bad_input(&body, field);
     }
 }
+
+#[tokio::test]
+async fn concurrent_ingests_for_one_asset_share_one_alert_and_a_gapless_event_order() {
+    let app = TestApp::spawn().await;
+    let f = fleet(&app).await;
+    let token = &f.owner.token;
+    // Eight batches race for the same alert: none may fail on the one-open-alert index, and
+    // the log must come out in one order.
+    let calls = (0..8).map(|i| {
+        let points = vec![f.point(&f.r1, "cpu", 91.0 + f64::from(i), i64::from(i))];
+        let app = &app;
+        async move { ingest(app, token, points).await }
+    });
+    futures::future::join_all(calls).await;
+    let list = alerts(&app, token, json!(null)).await;
+    assert_eq!(list.len(), 1, "one alert: {list:?}");
+    assert_eq!(list[0]["status"], "OPEN");
+    let occurrences = list[0]["occurrences"].as_i64().unwrap();
+    // Points older than one already evaluated are late and not counted again.
+    assert!((1..=8).contains(&occurrences), "{occurrences}");
+    let log = events(&app, token, None, None).await;
+    let seqs: Vec<i64> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| str_of(&e["seq"]).parse().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert_eq!(log["events"][0]["kind"], "RAISED");
+    // The last event shows the alert as it is now.
+    let last = log["events"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["alert"]["occurrences"], occurrences);
+}
+
+#[tokio::test]
+async fn a_site_restricted_member_sees_only_alerts_of_their_sites_and_organization_wide_ones() {
+    let app = TestApp::spawn().await;
+    let f = fleet(&app).await;
+    let token = &f.owner.token;
+    let site2 = app.create_site(token, "S2").await;
+    let r3 = app.create_robot(token, &site2, None, "R3").await;
+    ingest(
+        &app,
+        token,
+        vec![f.point(&f.r1, "cpu", 95.0, 0), f.point(&r3, "cpu", 95.0, 0)],
+    )
+    .await;
+    assert_ok(
+        &raise(
+            &app,
+            token,
+            json!({ "severity": "INFO", "title": "Everyone" }),
+        )
+        .await,
+    );
+    let email = format!("restricted@{}.example.com", f.owner.slug);
+    let body = app
+        .gql(
+            Some(token),
+            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
+            json!({ "input": { "email": email, "role": "OPERATOR",
+                               "password": crate::helpers::PASSWORD, "siteIds": [site2] } }),
+        )
+        .await;
+    assert_ok(&body);
+    let login = app
+        .login(&email, crate::helpers::PASSWORD, Some(&f.owner.slug))
+        .await;
+    let restricted = str_of(&login["data"]["login"]["accessToken"]);
+
+    let seen = alerts(&app, &restricted, json!(null)).await;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|a| a["asset"].is_null() || a["asset"]["id"] == r3.as_str())
+    );
+    let hidden = str_of(&alerts(&app, token, json!({ "assetId": f.r1 })).await[0]["id"]);
+    assert_code(&get_alert(&app, &restricted, &hidden).await, "NOT_FOUND");
+    assert_code(
+        &transition(&app, &restricted, "acknowledgeAlert", &hidden, "x").await,
+        "NOT_FOUND",
+    );
+    let log = events(&app, &restricted, None, None).await;
+    assert_eq!(log["events"].as_array().unwrap().len(), 2);
+    assert!(
+        log["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["alert"]["id"] != hidden.as_str())
+    );
+}

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
     pub db: Db,
+    /// The database this app runs on (what `spawn_sibling` shares).
+    database_url: String,
     sqlite_file: Option<PathBuf>,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -137,6 +139,7 @@ impl TestApp {
         if sqlite_file.is_some() {
             db.migrate().await.expect("migrate the test database");
         }
+        let config_url = config.database_url.clone();
         let app = Application::build_with_db(config, db.clone())
             .await
             .expect("build the app");
@@ -149,6 +152,7 @@ impl TestApp {
             addr,
             client: reqwest::Client::new(),
             db,
+            database_url: config_url,
             sqlite_file,
             stop: Some(stop),
         }
@@ -400,4 +404,185 @@ pub fn assert_bad_input(body: &Value, field: &str) {
 #[track_caller]
 pub fn assert_ok(body: &Value) {
     assert!(body["errors"].is_null(), "expected no errors, got {body}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scale-out and WebSocket helpers (telemetry and subscription tests).
+
+impl TestApp {
+    /// A second server on this app's database (the same SQLite file, the same PostgreSQL
+    /// database) with its own connection pool and event bus: a second replica. Only the owner
+    /// deletes a SQLite file; the sibling never does.
+    pub async fn spawn_sibling(&self) -> TestApp {
+        let mut config = Config::with_defaults();
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        config.demo = false;
+        config.redis_url = std::env::var("TEST_REDIS_URL").ok();
+        config.log_filter = "warn".into();
+        config.database_url = self.database_url.clone();
+        let db = Db::connect(&config.database_url)
+            .await
+            .expect("connect the sibling to the shared database");
+        let app = Application::build_with_db(config, db.clone())
+            .await
+            .expect("build the sibling app");
+        let addr = app.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            addr,
+            client: reqwest::Client::new(),
+            db,
+            database_url: self.database_url.clone(),
+            sqlite_file: None,
+            stop: Some(stop),
+        }
+    }
+
+    /// A `graphql-transport-ws` socket on `/graphql/ws`, upgraded but not yet initialised.
+    pub async fn ws_connect(&self) -> WsClient {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/graphql/ws", self.addr)
+            .into_client_request()
+            .expect("a websocket request");
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the websocket upgrade");
+        WsClient {
+            stream,
+            pending: Default::default(),
+        }
+    }
+
+    /// A socket whose `connection_init` carried `Bearer <token>` and was acknowledged.
+    pub async fn ws(&self, token: &str) -> WsClient {
+        let mut ws = self.ws_connect().await;
+        ws.send(json!({
+            "type": "connection_init",
+            "payload": { "authorization": format!("Bearer {token}") },
+        }))
+        .await;
+        let ack = ws.next_message(WS_WAIT).await;
+        assert_eq!(
+            ack.as_ref().map(|m| m["type"].clone()),
+            Some(json!("connection_ack")),
+            "expected connection_ack, got {ack:?}"
+        );
+        ws
+    }
+}
+
+/// How long a helper waits for a message that should come.
+pub const WS_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A `graphql-transport-ws` client: answers the server's pings, hands out the other messages.
+pub struct WsClient {
+    stream: WsStream,
+    /// Messages read while waiting for something else (a pong), in order.
+    pending: std::collections::VecDeque<Value>,
+}
+
+/// What the socket yielded next.
+enum WsFrame {
+    Message(Value),
+    Closed(Option<(u16, String)>),
+    Timeout,
+}
+
+impl WsClient {
+    pub async fn send(&mut self, message: Value) {
+        use futures::SinkExt;
+        use tokio_tungstenite::tungstenite::Message;
+        self.stream
+            .send(Message::text(message.to_string()))
+            .await
+            .expect("send a websocket message");
+    }
+
+    async fn frame(&mut self, deadline: tokio::time::Instant) -> WsFrame {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let next = match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return WsFrame::Timeout,
+                Ok(next) => next,
+            };
+            match next {
+                Some(Ok(Message::Text(text))) => {
+                    let message: Value =
+                        serde_json::from_str(text.as_str()).expect("the server sends JSON");
+                    if message["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return WsFrame::Message(message);
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return WsFrame::Closed(
+                        frame.map(|f| (u16::from(f.code), f.reason.as_str().to_owned())),
+                    );
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return WsFrame::Closed(None),
+            }
+        }
+    }
+
+    /// The next message within `timeout` (server pings are answered and skipped), or `None`
+    /// when nothing came. Panics when the socket closes.
+    pub async fn next_message(&mut self, timeout: std::time::Duration) -> Option<Value> {
+        if let Some(message) = self.pending.pop_front() {
+            return Some(message);
+        }
+        match self.frame(tokio::time::Instant::now() + timeout).await {
+            WsFrame::Message(message) => Some(message),
+            WsFrame::Timeout => None,
+            WsFrame::Closed(close) => panic!("the socket closed: {close:?}"),
+        }
+    }
+
+    /// Starts an operation, then waits for the answer to a ping sent after it: the server has
+    /// read the `subscribe` (and, the test runtime being single-threaded, started it).
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({
+            "type": "subscribe", "id": id,
+            "payload": { "query": query, "variables": variables },
+        }))
+        .await;
+        self.send(json!({ "type": "ping" })).await;
+        let deadline = tokio::time::Instant::now() + WS_WAIT;
+        loop {
+            match self.frame(deadline).await {
+                WsFrame::Message(m) if m["type"] == "pong" => return,
+                WsFrame::Message(m) => self.pending.push_back(m),
+                WsFrame::Timeout => panic!("no pong after subscribing"),
+                WsFrame::Closed(close) => panic!("the socket closed: {close:?}"),
+            }
+        }
+    }
+
+    /// The close code and reason once the server closes the socket, skipping other messages;
+    /// `None` when it stays open for `timeout`.
+    pub async fn closed(&mut self, timeout: std::time::Duration) -> Option<(u16, String)> {
+        self.pending.clear();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match self.frame(deadline).await {
+                WsFrame::Message(_) => continue,
+                WsFrame::Timeout => return None,
+                WsFrame::Closed(close) => {
+                    return Some(close.unwrap_or((1006, "no close frame".into())));
+                }
+            }
+        }
+    }
 }
