@@ -145,6 +145,34 @@ pub struct Config {
     )]
     pub refresh_token_days: i64,
 
+    /// Seconds between server pings on a WebSocket; a peer silent for as long again is dropped.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_WS_PING_SECONDS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub ws_ping_seconds: u64,
+
+    /// Seconds between re-checks of a WebSocket's credentials (a revoked key or ended session
+    /// closes it with 4403).
+    #[arg(
+        long,
+        env = "FLEETGRAPH_WS_REVALIDATE_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub ws_revalidate_seconds: u64,
+
+    /// Operations one WebSocket may run at once.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_WS_MAX_OPERATIONS",
+        default_value_t = 50,
+        global = true
+    )]
+    pub ws_max_operations: usize,
+
     /// Seconds between retention sweeps of old telemetry.
     #[arg(
         long,
@@ -177,6 +205,19 @@ impl Config {
     /// The configuration a test or an embedding program starts from: the documented defaults.
     pub fn with_defaults() -> Self {
         Cli::parse_from(["fleetgraph"]).config
+    }
+
+    /// The WebSocket settings these flags describe.
+    pub fn ws(&self) -> crate::http::ws::WsConfig {
+        use std::time::Duration;
+        let ping = Duration::from_secs(self.ws_ping_seconds.max(1));
+        crate::http::ws::WsConfig {
+            ping_every: ping,
+            pong_timeout: ping,
+            revalidate_every: Duration::from_secs(self.ws_revalidate_seconds.max(1)),
+            max_operations: self.ws_max_operations.max(1),
+            ..Default::default()
+        }
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -69,6 +69,7 @@ impl Application {
             services,
             auth: Arc::new(Authenticator::new(db)),
             max_batch: config.max_batch,
+            ws: config.ws(),
         };
         let listener = TcpListener::bind(config.bind)
             .await

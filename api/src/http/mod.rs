@@ -35,6 +35,7 @@ pub struct AppState {
     pub services: Services,
     pub auth: Arc<auth::Authenticator>,
     pub max_batch: usize,
+    pub ws: ws::WsConfig,
 }
 
 const REQUEST_ID_HEADER: &str = "x-request-id";

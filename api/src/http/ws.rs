@@ -194,7 +194,7 @@ pub async fn graphql_ws(
         ws,
         state.schema,
         backend,
-        WsConfig::default(),
+        state.ws.clone(),
         origin(Some(peer), &headers),
     )
 }

@@ -407,12 +407,10 @@ async fn asset_status_changes_are_published_on_update_and_when_telemetry_resumes
 // ---------------------------------------------------------------------------------------------
 // Credentials that stop being valid
 
-/// Slow by necessity: the socket re-checks its credentials every 30 s (`WsConfig` default),
-/// and the app's `Config` has no knob for it. Run with `--ignored`.
+/// The re-check period is shortened to one second here (`--ws-revalidate-seconds`).
 #[tokio::test]
-#[ignore = "slow (~30 s): WsConfig::revalidate_every is not configurable through Config"]
 async fn logging_out_or_revoking_the_api_key_closes_the_socket_with_4403() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.ws_revalidate_seconds = 1).await;
     let (owner, _, _) = fleet(&app, "sub-revoke").await;
     let (key_id, secret) = app.api_key(&owner, &["telemetry:read"], None).await;
     let member = app.member(&owner, "VIEWER").await;
@@ -437,7 +435,7 @@ async fn logging_out_or_revoking_the_api_key_closes_the_socket_with_4403() {
         )
         .await;
     assert_ok(&body);
-    let limit = Duration::from_secs(40);
+    let limit = Duration::from_secs(10);
     // Both read at once: a socket nobody reads does not answer the server's pings, and would be
     // closed as dead (1001) before its credentials are checked again.
     let (session_closed, key_closed) = tokio::join!(by_session.closed(limit), by_key.closed(limit));
