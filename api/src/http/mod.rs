@@ -68,18 +68,29 @@ async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
+/// Ready when the database answers and, with Redis, the event subscription is live: a replica
+/// that cannot hear other replicas' events would serve stale subscriptions.
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.services.db.ping().await {
-        Ok(()) => Json(json!({ "status": "ready", "database": "ok" })).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": "unreachable" })),
-            )
-                .into_response()
-        }
+    let database = state.services.db.ping().await;
+    if let Err(e) = &database {
+        tracing::warn!(error = %e, "readiness check: database unreachable");
     }
+    let events = &state.services.events;
+    let ready = database.is_ok() && events.is_subscribed();
+    let body = json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "database": if database.is_ok() { "ok" } else { "unreachable" },
+        "eventBus": {
+            "backend": events.backend_name(),
+            "status": if events.is_subscribed() { "ok" } else { "reconnecting" },
+        },
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {

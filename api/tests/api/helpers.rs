@@ -89,9 +89,12 @@ async fn fresh_postgres(admin: &str) -> String {
     with_database(admin, &name)
 }
 
-/// Databases of earlier test runs (test binaries run one after another, so none is in use).
+/// Test databases left by earlier runs. Their names end in a UUIDv7, whose first 48 bits are
+/// its creation time in epoch milliseconds; only those older than an hour are dropped, so a
+/// test run going on at the same time (another checkout, a CI run) keeps its databases.
 async fn drop_leftovers(admin: &str) {
     use sea_orm::{ConnectionTrait, Statement};
+    const MAX_AGE_MS: i64 = 60 * 60 * 1000;
     let conn = sea_orm::Database::connect(admin)
         .await
         .expect("connect to the test PostgreSQL server");
@@ -102,8 +105,17 @@ async fn drop_leftovers(admin: &str) {
         ))
         .await
         .unwrap_or_default();
+    let now_ms = chrono::Utc::now().timestamp_millis();
     for row in rows {
-        if let Ok(name) = row.try_get::<String>("", "datname") {
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let created_ms = name
+            .rsplit('_')
+            .next()
+            .and_then(|hex| hex.get(..12))
+            .and_then(|hex| i64::from_str_radix(hex, 16).ok());
+        if created_ms.is_some_and(|created| now_ms - created > MAX_AGE_MS) {
             let _ = conn
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .await;
@@ -586,3 +598,8 @@ impl WsClient {
         }
     }
 }
+
+/// `CLIENT KILL TYPE pubsub` drops every Redis subscription on the server, so events that other
+/// tests wait for would be lost meanwhile. Tests that wait for bus events hold this shared; the
+/// test that kills the subscription holds it exclusively.
+pub static BUS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());

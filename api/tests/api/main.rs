@@ -13,6 +13,7 @@ mod limits;
 mod members;
 mod mqtt;
 mod places;
+mod scale_out;
 mod schema_file;
 mod smoke;
 mod subscriptions;

@@ -100,6 +100,7 @@ async fn restricted_member(app: &TestApp, owner: &Session, role: &str, sites: &[
 
 #[tokio::test]
 async fn a_telemetry_subscriber_receives_the_readings_of_an_ingest_in_one_message() {
+    let _bus = crate::helpers::BUS.read().await;
     let app = TestApp::spawn().await;
     let (owner, _, robot) = fleet(&app, "sub-tm").await;
     let mut ws = app.ws(&owner.token).await;
@@ -137,6 +138,7 @@ async fn a_telemetry_subscriber_receives_the_readings_of_an_ingest_in_one_messag
 
 #[tokio::test]
 async fn a_telemetry_subscription_only_carries_the_assets_and_metrics_it_names() {
+    let _bus = crate::helpers::BUS.read().await;
     let app = TestApp::spawn().await;
     let (owner, site, r1) = fleet(&app, "sub-filter").await;
     let r2 = app.create_robot(&owner.token, &site, None, "r-2").await;
@@ -185,6 +187,7 @@ async fn a_telemetry_subscription_only_carries_the_assets_and_metrics_it_names()
 
 #[tokio::test]
 async fn a_subscriber_of_another_organization_receives_nothing_of_an_ingest() {
+    let _bus = crate::helpers::BUS.read().await;
     let app = TestApp::spawn().await;
     let (owner, _, robot) = fleet(&app, "sub-iso-a").await;
     let (other, _, theirs) = fleet(&app, "sub-iso-b").await;
@@ -223,6 +226,7 @@ async fn a_subscriber_of_another_organization_receives_nothing_of_an_ingest() {
 
 #[tokio::test]
 async fn a_viewer_may_subscribe_to_telemetry() {
+    let _bus = crate::helpers::BUS.read().await;
     let app = TestApp::spawn().await;
     let (owner, _, robot) = fleet(&app, "sub-viewer").await;
     let viewer = app.member(&owner, "VIEWER").await;
@@ -244,6 +248,7 @@ async fn a_viewer_may_subscribe_to_telemetry() {
 
 #[tokio::test]
 async fn a_site_restricted_member_only_receives_readings_and_status_changes_of_their_sites() {
+    let _bus = crate::helpers::BUS.read().await;
     let app = TestApp::spawn().await;
     let (owner, mine, r1) = fleet(&app, "sub-sites").await;
     let elsewhere = app.create_site(&owner.token, "elsewhere").await;
@@ -291,6 +296,7 @@ async fn a_site_restricted_member_only_receives_readings_and_status_changes_of_t
 
 #[tokio::test]
 async fn subscribing_without_credentials_is_refused() {
+    let _bus = crate::helpers::BUS.read().await;
     let app = TestApp::spawn().await;
     let (owner, _, robot) = fleet(&app, "sub-anon").await;
     let mut ws = app.ws_connect().await;
@@ -338,6 +344,7 @@ async fn subscribing_without_credentials_is_refused() {
 
 #[tokio::test]
 async fn asset_status_changes_are_published_on_update_and_when_telemetry_resumes() {
+    let _bus = crate::helpers::BUS.read().await;
     let app = TestApp::spawn().await;
     let (owner, site, r1) = fleet(&app, "sub-status").await;
     let other_site = app.create_site(&owner.token, "other").await;
@@ -410,6 +417,7 @@ async fn asset_status_changes_are_published_on_update_and_when_telemetry_resumes
 /// The re-check period is shortened to one second here (`--ws-revalidate-seconds`).
 #[tokio::test]
 async fn logging_out_or_revoking_the_api_key_closes_the_socket_with_4403() {
+    let _bus = crate::helpers::BUS.read().await;
     let app = TestApp::spawn_with(|c| c.ws_revalidate_seconds = 1).await;
     let (owner, _, _) = fleet(&app, "sub-revoke").await;
     let (key_id, secret) = app.api_key(&owner, &["telemetry:read"], None).await;
@@ -448,6 +456,7 @@ async fn logging_out_or_revoking_the_api_key_closes_the_socket_with_4403() {
 
 #[tokio::test]
 async fn a_subscriber_on_a_second_instance_receives_telemetry_only_through_redis() {
+    let _bus = crate::helpers::BUS.read().await;
     let a = TestApp::spawn().await;
     let b = a.spawn_sibling().await;
     let (owner, _, robot) = fleet(&a, "sub-scale").await;

@@ -1,0 +1,341 @@
+//! Scale-out through Redis (DESIGN §2 "Scaling out", §6): alert events caused on one instance
+//! reach subscribers on another, only of their own organization; and after Redis drops the
+//! process's one pattern subscription, the server resubscribes and `alertEvents(after:)` fills
+//! whatever the bus lost in between.
+//!
+//! Both tests need Redis (`TEST_REDIS_URL`). `CLIENT KILL TYPE pubsub` is server-wide, so any
+//! Redis subscription of this test run may be dropped while the second test runs: where a test
+//! depends on the bus delivering, it causes fresh alerts until one arrives (within a bound).
+//! What the database returns is asserted strictly.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Session, TestApp, WsClient, assert_ok, slug, str_of};
+use crate::telemetry::{base_time, ingest_ok, point};
+
+const ALERTS: &str =
+    "subscription { alerts { seq kind alert { id title severity status asset { id } } } }";
+
+/// How long a subscriber that should receive nothing is watched.
+const QUIET: Duration = Duration::from_millis(300);
+
+/// How long the tests keep causing alerts until the bus delivers one.
+const DELIVERY: Duration = Duration::from_secs(10);
+
+fn redis_url() -> Option<String> {
+    std::env::var("TEST_REDIS_URL").ok()
+}
+
+/// An organization with one site; every alert is caused on a robot of its own.
+struct Org {
+    owner: Session,
+    site: String,
+    /// The robots alerted so far, in the order their alerts were raised.
+    alerted: Vec<String>,
+}
+
+impl Org {
+    async fn new(app: &TestApp, prefix: &str) -> Self {
+        let owner = app.sign_up(&slug(prefix)).await;
+        let site = app.create_site(&owner.token, "plant").await;
+        Self {
+            owner,
+            site,
+            alerted: Vec::new(),
+        }
+    }
+
+    /// Raises a new CRITICAL alert through `app`: a fresh robot reports cpu = 95 (the default
+    /// cpu rule: above 70 warning, above 90 critical). Returns the robot.
+    async fn raise_alert(&mut self, app: &TestApp) -> String {
+        let code = format!("r-{}", self.alerted.len() + 1);
+        let robot = app
+            .create_robot(&self.owner.token, &self.site, None, &code)
+            .await;
+        ingest_ok(
+            app,
+            &self.owner.token,
+            json!([point(&robot, "cpu", base_time(), 95.0)]),
+        )
+        .await;
+        self.alerted.push(robot.clone());
+        robot
+    }
+}
+
+/// The `alerts` event of a `next` message of operation `id`.
+#[track_caller]
+fn alert_event(message: &Value, id: &str) -> Value {
+    assert_eq!(message["type"], "next", "{message}");
+    assert_eq!(message["id"], id, "{message}");
+    assert!(message["payload"]["errors"].is_null(), "{message}");
+    message["payload"]["data"]["alerts"].clone()
+}
+
+/// Waits `wait` for an event on `ws`; when none comes, raises another alert in `org` through
+/// `via` and waits again, until one arrives within DELIVERY. With `raise_first`, an alert is
+/// raised before the first wait.
+async fn raise_until_delivered(
+    via: &TestApp,
+    org: &mut Org,
+    ws: &mut WsClient,
+    raise_first: bool,
+    wait: Duration,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + DELIVERY;
+    if raise_first {
+        org.raise_alert(via).await;
+    }
+    loop {
+        if let Some(message) = ws.next_message(wait).await {
+            return alert_event(&message, "a");
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no alert event arrived within {DELIVERY:?} ({} alerts raised)",
+            org.alerted.len()
+        );
+        org.raise_alert(via).await;
+    }
+}
+
+#[track_caller]
+fn assert_quiet(message: Option<Value>, who: &str) {
+    assert!(
+        message.is_none(),
+        "{who} should have received nothing, got {message:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_alert_caused_on_instance_a_reaches_a_subscriber_on_instance_b() {
+    let _bus = crate::helpers::BUS.read().await;
+    // Without Redis each instance has its own in-process bus and nothing crosses; the
+    // subscriptions module covers that case.
+    if redis_url().is_none() {
+        return;
+    }
+    let a = TestApp::spawn().await;
+    let b = a.spawn_sibling().await;
+    let mut x = Org::new(&a, "scale-x").await;
+    let mut y = Org::new(&a, "scale-y").await;
+
+    let mut x_on_b = b.ws(&x.owner.token).await;
+    x_on_b.subscribe("a", ALERTS, json!({})).await;
+    let mut y_on_b = b.ws(&y.owner.token).await;
+    y_on_b.subscribe("a", ALERTS, json!({})).await;
+
+    let event = raise_until_delivered(&a, &mut x, &mut x_on_b, true, Duration::from_secs(1)).await;
+    assert_eq!(event["kind"], "RAISED", "{event}");
+    assert_eq!(event["alert"]["severity"], "CRITICAL", "{event}");
+    assert_eq!(event["alert"]["status"], "OPEN", "{event}");
+    let robot = str_of(&event["alert"]["asset"]["id"]);
+    assert!(
+        x.alerted.contains(&robot),
+        "the event is about one of X's robots: {event}"
+    );
+    assert!(str_of(&event["seq"]).parse::<i64>().unwrap() > 0, "{event}");
+    // B reads the same alert from the shared database.
+    let body = b
+        .gql(
+            Some(&x.owner.token),
+            "query($id: ID!) { alert(id: $id) { title severity } }",
+            json!({ "id": event["alert"]["id"] }),
+        )
+        .await;
+    assert_ok(&body);
+    assert_eq!(body["data"]["alert"]["title"], event["alert"]["title"]);
+    assert_eq!(body["data"]["alert"]["severity"], "CRITICAL");
+
+    // Every alert X raised is X's alone.
+    assert_quiet(
+        y_on_b.next_message(QUIET).await,
+        "another organization's subscriber on B",
+    );
+
+    // Y's socket is live: it receives Y's own alert caused on A, and X hears nothing of it.
+    let event = raise_until_delivered(&a, &mut y, &mut y_on_b, true, Duration::from_secs(1)).await;
+    assert_eq!(event["kind"], "RAISED", "{event}");
+    assert_eq!(event["alert"]["severity"], "CRITICAL", "{event}");
+    assert!(
+        y.alerted.contains(&str_of(&event["alert"]["asset"]["id"])),
+        "the event is about one of Y's robots: {event}"
+    );
+    assert_quiet(
+        x_on_b.next_message(QUIET).await,
+        "the first organization's subscriber on B",
+    );
+}
+
+#[tokio::test]
+async fn after_the_redis_subscription_is_killed_the_server_resubscribes_and_alert_events_fill_the_gap()
+ {
+    // Killing the bus's subscription needs Redis; the in-process bus has nothing to kill.
+    let Some(url) = redis_url() else { return };
+    // Exclusive: the kill below drops every test's Redis subscription in this process's run.
+    let _bus = crate::helpers::BUS.write().await;
+    let app = TestApp::spawn().await;
+    let mut org = Org::new(&app, "scale-kill").await;
+    let token = org.owner.token.clone();
+    let mut ws = app.ws(&token).await;
+    ws.subscribe("a", ALERTS, json!({})).await;
+
+    // Alert #1, received live.
+    let first = raise_until_delivered(&app, &mut org, &mut ws, true, Duration::from_secs(1)).await;
+    assert_eq!(first["kind"], "RAISED", "{first}");
+    let first_seq = str_of(&first["seq"]);
+    let first_robot = str_of(&first["alert"]["asset"]["id"]);
+    let first_index = org
+        .alerted
+        .iter()
+        .position(|r| *r == first_robot)
+        .unwrap_or_else(|| panic!("alert #1 is about one of our robots: {first}"));
+    let mut delivered = vec![first.clone()];
+
+    // Redis drops every pub/sub connection, this process's one subscription among them.
+    let client = redis::Client::open(url.as_str()).expect("a Redis URL");
+    let mut admin = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to Redis");
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query_async(&mut admin)
+        .await
+        .expect("CLIENT KILL");
+    assert!(killed >= 1, "at least our subscription was killed");
+
+    // Alert #2 right away: the bus may lose it (at-most-once).
+    let killed_at = org.alerted.len();
+    let second_robot = org.raise_alert(&app).await;
+    // Further alerts until one arrives: the server subscribed again.
+    let after =
+        raise_until_delivered(&app, &mut org, &mut ws, false, Duration::from_millis(500)).await;
+    assert_eq!(after["kind"], "RAISED", "{after}");
+    assert!(
+        org.alerted[killed_at..].contains(&str_of(&after["alert"]["asset"]["id"])),
+        "the event delivered after the kill is about an alert raised after it: {after}"
+    );
+    delivered.push(after);
+    // Anything else already on its way.
+    while let Some(message) = ws.next_message(QUIET).await {
+        delivered.push(alert_event(&message, "a"));
+    }
+
+    // The resync: every event after #1, page by page.
+    let mut resynced: Vec<Value> = Vec::new();
+    let mut cursor = first_seq.clone();
+    loop {
+        let body = app
+            .gql(
+                Some(&token),
+                "query($after: String, $first: Int) { alertEvents(after: $after, first: $first) {
+                    endCursor hasMore events { seq kind alert { id severity status asset { id } } } } }",
+                json!({ "after": cursor, "first": 5 }),
+            )
+            .await;
+        assert_ok(&body);
+        let page = &body["data"]["alertEvents"];
+        resynced.extend(page["events"].as_array().unwrap().iter().cloned());
+        if page["hasMore"] != true {
+            break;
+        }
+        cursor = str_of(&page["endCursor"]);
+    }
+    let seqs: Vec<i64> = resynced
+        .iter()
+        .map(|e| str_of(&e["seq"]).parse().unwrap())
+        .collect();
+    let first_seq_n: i64 = first_seq.parse().unwrap();
+    assert!(
+        seqs.first().is_some_and(|s| *s > first_seq_n),
+        "only events after #1 ({first_seq}): {seqs:?}"
+    );
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "strictly increasing: {seqs:?}"
+    );
+    let pairs: Vec<(String, String)> = resynced
+        .iter()
+        .map(|e| (str_of(&e["seq"]), str_of(&e["alert"]["id"])))
+        .collect();
+    assert_eq!(
+        pairs.iter().collect::<HashSet<_>>().len(),
+        pairs.len(),
+        "no duplicate (seq, alert id): {pairs:?}"
+    );
+    // Exactly the alerts raised after #1, in the order they were raised; #2 among them.
+    for e in &resynced {
+        assert_eq!(e["kind"], "RAISED", "{e}");
+        assert_eq!(e["alert"]["severity"], "CRITICAL", "{e}");
+        assert_eq!(e["alert"]["status"], "OPEN", "{e}");
+    }
+    let resynced_robots: Vec<String> = resynced
+        .iter()
+        .map(|e| str_of(&e["alert"]["asset"]["id"]))
+        .collect();
+    assert_eq!(resynced_robots, org.alerted[first_index + 1..].to_vec());
+    assert!(resynced_robots.contains(&second_robot));
+    // What the subscription delivered carries the same cursors as the database.
+    for e in &delivered[1..] {
+        let pair = (str_of(&e["seq"]), str_of(&e["alert"]["id"]));
+        assert!(
+            pairs.contains(&pair),
+            "a delivered event is in the resync: {e}"
+        );
+    }
+    let delivered_ids: Vec<String> = delivered
+        .iter()
+        .map(|e| str_of(&e["alert"]["id"]))
+        .collect();
+    assert_eq!(
+        delivered_ids.iter().collect::<HashSet<_>>().len(),
+        delivered_ids.len(),
+        "the subscription delivered no event twice: {delivered_ids:?}"
+    );
+
+    // Delivered and resynced, de-duplicated by alert id: every alert raised from #1 on.
+    let body = app
+        .gql(
+            Some(&token),
+            "{ alerts(first: 200) { totalCount edges { node { id asset { id } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_ok(&body);
+    assert_eq!(
+        body["data"]["alerts"]["totalCount"],
+        org.alerted.len(),
+        "one alert per robot: {body}"
+    );
+    let since_first: HashSet<String> = body["data"]["alerts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| org.alerted[first_index..].contains(&str_of(&e["node"]["asset"]["id"])))
+        .map(|e| str_of(&e["node"]["id"]))
+        .collect();
+    let seen: HashSet<String> = delivered_ids
+        .into_iter()
+        .chain(resynced.iter().map(|e| str_of(&e["alert"]["id"])))
+        .collect();
+    assert_eq!(seen, since_first);
+
+    // The instance is ready again.
+    let response = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("GET /readyz");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["status"], "ready", "{body}");
+    assert_eq!(body["eventBus"]["backend"], "redis", "{body}");
+    assert_eq!(body["eventBus"]["status"], "ok", "{body}");
+}
