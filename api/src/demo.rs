@@ -125,7 +125,9 @@ const ROBOTS: [DemoRobot; 7] = [
         vendor: "ABB",
         model: "IRB 5500",
         firmware: "RobotWare 7.10",
-        status: AssetStatus::Offline,
+        // Online at first; the simulator keeps it silent, so the staleness worker takes it
+        // offline (with an alert) a minute after start.
+        status: AssetStatus::Online,
         location: (50.0, 6.0, 0.0),
         config: || json!({ "atex": true, "bellCup": "RB1000", "axes": 7 }),
     },
@@ -424,6 +426,16 @@ async fn seed_new(db: &Db, hasher: &PasswordHasher) -> anyhow::Result<()> {
         };
         assets::create_machine(conn, &owner, fields, machine).await?;
     }
+    // Every demo asset has "just reported": the simulator keeps them fresh, except the one it
+    // leaves silent to show an asset going offline.
+    entity::assets::Entity::update_many()
+        .filter(entity::assets::Column::OrganizationId.eq(org.id))
+        .col_expr(
+            entity::assets::Column::LastSeenAt,
+            sea_orm::sea_query::Expr::value(Some(now())),
+        )
+        .exec(conn)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,0 +1,435 @@
+//! `fanout`: N WebSocket subscribers to one organization's `telemetry`, a batch ingested every
+//! interval, and the delivery latency from the ingest call's return to each subscriber.
+//!
+//! The subscribers run in a child process (this binary, `fanout-clients`), so this process's
+//! resident memory is the server's (plus one HTTP client): its growth from before the child
+//! connected to after every subscription was live, divided by N, is the server's memory per
+//! subscriber. The two processes share the wall clock (same machine) for latencies: the parent
+//! tells the child, over its stdin, when each batch's ingest call was sent and returned.
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::{Semaphore, watch};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::server::{Backend, Server};
+use crate::stats::{rss_kib, summary, table};
+
+const INGEST: &str = "mutation($points: [TelemetryPointInput!]!) {
+    ingestTelemetry(input: { points: $points }) { accepted } }";
+const SUBSCRIBE: &str = "subscription { telemetry { readings { value } } }";
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct FanoutArgs {
+    #[command(flatten)]
+    pub backend: Backend,
+    /// Concurrent WebSocket subscribers (each needs a file descriptor here and in the child:
+    /// raise `ulimit -n` first).
+    #[arg(long, default_value_t = 1000)]
+    pub subscribers: usize,
+    /// Seconds of ingesting.
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Milliseconds between batches.
+    #[arg(long, default_value_t = 100)]
+    pub interval_ms: u64,
+    /// Points per batch (one per asset).
+    #[arg(long, default_value_t = 10)]
+    pub points: usize,
+    /// WebSocket handshakes in flight at once while connecting.
+    #[arg(long, default_value_t = 200)]
+    pub connect_concurrency: usize,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientArgs {
+    #[arg(long)]
+    pub addr: String,
+    #[arg(long)]
+    pub token: String,
+    #[arg(long)]
+    pub subscribers: usize,
+    #[arg(long)]
+    pub connect_concurrency: usize,
+}
+
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
+    if args.subscribers == 0 || args.points == 0 || args.interval_ms == 0 {
+        bail!("--subscribers, --points and --interval-ms must be positive");
+    }
+    let server = Server::start(&args.backend).await?;
+    let result = measure(&server, &args).await;
+    server.stop().await;
+    result
+}
+
+async fn measure(server: &Server, args: &FanoutArgs) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let fleet = server.fleet(&client, args.points).await?;
+    let write_key = server
+        .api_key(&client, &fleet, &["telemetry:write"])
+        .await?;
+    let read_key = server.api_key(&client, &fleet, &["telemetry:read"]).await?;
+    let url = server.url("/graphql");
+    let batch = |seq: u64| {
+        let points: Vec<Value> = fleet
+            .asset_ids
+            .iter()
+            .map(|id| json!({ "assetId": id, "metric": "seq", "value": seq as f64 }))
+            .collect();
+        json!({ "query": INGEST, "variables": { "points": points } }).to_string()
+    };
+    // A warm-up batch before the baseline: the code paths of ingest and publish are then warm.
+    post(&client, &url, &write_key, batch(0), args.points).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_before = rss_kib();
+
+    let exe = std::env::current_exe().context("locating this binary")?;
+    let mut child = tokio::process::Command::new(exe)
+        .args([
+            "fanout-clients",
+            "--addr",
+            &server.addr.to_string(),
+            "--token",
+            &read_key,
+            "--subscribers",
+            &args.subscribers.to_string(),
+            "--connect-concurrency",
+            &args.connect_concurrency.to_string(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting the subscriber process")?;
+    let mut to_child = child.stdin.take().context("child stdin")?;
+    let mut from_child = BufReader::new(child.stdout.take().context("child stdout")?).lines();
+
+    let ready = tokio::time::timeout(Duration::from_secs(600), from_child.next_line())
+        .await
+        .context("subscribers not ready within 10 minutes")??
+        .context("the subscriber process ended")?;
+    let fields: Vec<&str> = ready.split_whitespace().collect();
+    let (connected, failed, child_rss, connect_s): (usize, usize, u64, f64) = match fields[..] {
+        ["READY", c, f, r, s] => (c.parse()?, f.parse()?, r.parse()?, s.parse()?),
+        _ => bail!("unexpected line from the subscriber process: {ready}"),
+    };
+    eprintln!("{connected} subscribers live ({failed} failed) in {connect_s:.1} s");
+    // Let the last subscriptions reach the event bus and the allocator settle.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_subscribed = rss_kib();
+
+    let batches = (args.seconds * 1000 / args.interval_ms).max(1);
+    let mut ticker = tokio::time::interval(Duration::from_millis(args.interval_ms));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ingest_ms = Vec::new();
+    let started = Instant::now();
+    for seq in 1..=batches {
+        ticker.tick().await;
+        let body = batch(seq);
+        let t0 = now_us();
+        post(&client, &url, &write_key, body, args.points).await?;
+        let t1 = now_us();
+        ingest_ms.push((t1 - t0) as f64 / 1000.0);
+        to_child
+            .write_all(format!("B {seq} {t0} {t1}\n").as_bytes())
+            .await?;
+    }
+    let ingest_s = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss_end = rss_kib();
+    to_child.write_all(b"END\n").await?;
+    to_child.flush().await?;
+    let line = tokio::time::timeout(Duration::from_secs(120), from_child.next_line())
+        .await
+        .context("no result from the subscriber process")??
+        .context("the subscriber process ended without a result")?;
+    let result: Value = serde_json::from_str(
+        line.strip_prefix("RESULT ")
+            .with_context(|| format!("unexpected line: {line}"))?,
+    )?;
+    let _ = child.wait().await;
+
+    let (i50, i99, _) = summary(&mut ingest_ms);
+    let n = connected.max(1) as f64;
+    let f = |k: &str| result[k].as_f64().unwrap_or(f64::NAN);
+    table(
+        &format!(
+            "fan-out of `telemetry` to {} subscribers: {}",
+            args.subscribers, server.backend
+        ),
+        &[
+            (
+                "subscribers live / failed",
+                format!("{connected} / {failed}"),
+            ),
+            ("connect + subscribe time", format!("{connect_s:.1} s")),
+            (
+                "batches (points each)",
+                format!(
+                    "{batches} ({}) in {ingest_s:.1} s, every {} ms",
+                    args.points, args.interval_ms
+                ),
+            ),
+            ("ingest call p50 / p99", format!("{i50:.1} / {i99:.1} ms")),
+            (
+                "messages received / expected",
+                format!("{} / {}", result["received"], result["expected"]),
+            ),
+            (
+                "latency after return p50",
+                format!("{:.1} ms", f("after_return_p50_ms")),
+            ),
+            (
+                "latency after return p99",
+                format!("{:.1} ms", f("after_return_p99_ms")),
+            ),
+            (
+                "latency after return max",
+                format!("{:.1} ms", f("after_return_max_ms")),
+            ),
+            (
+                "received before return",
+                format!("{}", result["before_return"]),
+            ),
+            (
+                "latency from send p50 / p99",
+                format!(
+                    "{:.1} / {:.1} ms",
+                    f("after_send_p50_ms"),
+                    f("after_send_p99_ms")
+                ),
+            ),
+            (
+                "server RSS before / subscribed",
+                format!(
+                    "{:.1} / {:.1} MiB",
+                    rss_before as f64 / 1024.0,
+                    rss_subscribed as f64 / 1024.0
+                ),
+            ),
+            (
+                "server RSS per subscriber",
+                format!(
+                    "{:.1} KiB (after the run: {:.1} KiB)",
+                    (rss_subscribed as f64 - rss_before as f64) / n,
+                    (rss_end as f64 - rss_before as f64) / n
+                ),
+            ),
+            (
+                "client process RSS per subscriber",
+                format!("{:.1} KiB", child_rss as f64 / n),
+            ),
+        ],
+    );
+    Ok(())
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: String,
+    size: usize,
+) -> anyhow::Result<()> {
+    let response: Value = client
+        .post(url)
+        .bearer_auth(key)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    if response["data"]["ingestTelemetry"]["accepted"].as_u64() != Some(size as u64) {
+        bail!("ingest failed: {response}");
+    }
+    Ok(())
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects, initialises and subscribes; returns once the subscription is running.
+async fn subscribe(addr: &str, token: &str) -> anyhow::Result<Ws> {
+    let mut request = format!("ws://{addr}/graphql/ws").into_client_request()?;
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    let send = |v: Value| Message::text(v.to_string());
+    ws.send(send(json!({
+        "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") },
+    })))
+    .await?;
+    expect(&mut ws, "connection_ack").await?;
+    ws.send(send(json!({
+        "type": "subscribe", "id": "1", "payload": { "query": SUBSCRIBE },
+    })))
+    .await?;
+    // The server reads a socket's messages in order: the pong says the subscribe was handled.
+    ws.send(send(json!({ "type": "ping" }))).await?;
+    expect(&mut ws, "pong").await?;
+    Ok(ws)
+}
+
+async fn expect(ws: &mut Ws, kind: &str) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let message = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .with_context(|| format!("no {kind} within 60 s"))?
+            .with_context(|| format!("closed before {kind}"))??;
+        if let Message::Text(text) = message {
+            let v: Value = serde_json::from_str(text.as_str())?;
+            if v["type"] == kind {
+                return Ok(());
+            }
+            if v["type"] != "ping" {
+                bail!("expected {kind}, got {v}");
+            }
+            ws.send(Message::text(json!({ "type": "pong" }).to_string()))
+                .await?;
+        }
+    }
+}
+
+/// The child process: holds the subscribers, records when each batch arrived at each of them.
+pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let gate = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
+    let ready = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = Vec::with_capacity(args.subscribers);
+    for _ in 0..args.subscribers {
+        let (gate, ready, failed, done) =
+            (gate.clone(), ready.clone(), failed.clone(), done_tx.clone());
+        let (addr, token, mut stop) = (args.addr.clone(), args.token.clone(), stop_rx.clone());
+        tasks.push(tokio::spawn(async move {
+            let permit = gate.acquire_owned().await;
+            let mut ws = match subscribe(&addr, &token).await {
+                Ok(ws) => ws,
+                Err(e) => {
+                    if failed.fetch_add(1, Ordering::Relaxed) < 5 {
+                        eprintln!("subscriber failed: {e:#}");
+                    }
+                    let _ = done.send(());
+                    return (Vec::new(), false);
+                }
+            };
+            drop(permit);
+            ready.fetch_add(1, Ordering::Relaxed);
+            let _ = done.send(());
+            let mut receipts: Vec<(u64, i64)> = Vec::new();
+            let mut open = true;
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    message = ws.next() => {
+                        let Some(Ok(message)) = message else {
+                            open = false;
+                            break;
+                        };
+                        let at = now_us();
+                        let Message::Text(text) = message else { continue };
+                        let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+                        match v["type"].as_str() {
+                            Some("next") => {
+                                let seq = &v["payload"]["data"]["telemetry"]["readings"][0]["value"];
+                                if let Some(seq) = seq.as_f64() {
+                                    receipts.push((seq as u64, at));
+                                }
+                            }
+                            Some("ping") => {
+                                let pong = Message::text(json!({ "type": "pong" }).to_string());
+                                if ws.send(pong).await.is_err() {
+                                    open = false;
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            (receipts, open)
+        }));
+    }
+    drop(done_tx);
+    for _ in 0..args.subscribers {
+        if done_rx.recv().await.is_none() {
+            break;
+        }
+    }
+    let live = ready.load(Ordering::Relaxed);
+    println!(
+        "READY {live} {} {} {:.2}",
+        failed.load(Ordering::Relaxed),
+        rss_kib(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // Batches as the parent reports them: seq -> (sent, returned), until END.
+    let mut sent: HashMap<u64, (i64, i64)> = HashMap::new();
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Some(line) = lines.next_line().await? {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts[..] {
+            ["B", seq, t0, t1] => {
+                sent.insert(seq.parse()?, (t0.parse()?, t1.parse()?));
+            }
+            ["END"] => break,
+            _ => bail!("unexpected input: {line}"),
+        }
+    }
+    let _ = stop_tx.send(true);
+    let (mut after_return, mut after_send) = (Vec::new(), Vec::new());
+    let (mut before_return, mut closed) = (0u64, 0u64);
+    for task in tasks {
+        let (receipts, open) = task.await?;
+        if !open {
+            closed += 1;
+        }
+        for (seq, at) in receipts {
+            let Some(&(t0, t1)) = sent.get(&seq) else {
+                continue;
+            };
+            if at < t1 {
+                before_return += 1;
+            }
+            after_return.push((at - t1).max(0) as f64 / 1000.0);
+            after_send.push((at - t0) as f64 / 1000.0);
+        }
+    }
+    let received = after_return.len();
+    let (r50, r99, rmax) = summary(&mut after_return);
+    let (s50, s99, _) = summary(&mut after_send);
+    let result = json!({
+        "received": received,
+        "expected": sent.len() * live,
+        "before_return": before_return,
+        "closed_early": closed,
+        "after_return_p50_ms": r50, "after_return_p99_ms": r99, "after_return_max_ms": rmax,
+        "after_send_p50_ms": s50, "after_send_p99_ms": s99,
+    });
+    println!("RESULT {result}");
+    Ok(())
+}
