@@ -134,6 +134,45 @@ async fn sites_of<C: ConnectionTrait>(
     Ok(rows.into_iter().collect())
 }
 
+/// A new open alert with one occurrence, seen now; callers fill in what their source knows.
+fn open_alert(
+    organization_id: Uuid,
+    asset_id: Option<Uuid>,
+    kind: AlertKind,
+    severity: Severity,
+    title: String,
+    message: Option<String>,
+    source: &str,
+) -> alerts::Model {
+    let now = now();
+    alerts::Model {
+        id: Uuid::now_v7(),
+        organization_id,
+        asset_id,
+        rule_id: None,
+        kind,
+        severity,
+        status: AlertStatus::Open,
+        title,
+        message,
+        source: source.to_owned(),
+        metric: None,
+        value: None,
+        threshold: None,
+        occurrences: 1,
+        first_seen_at: now,
+        last_seen_at: now,
+        acknowledged_by: None,
+        acknowledged_at: None,
+        acknowledge_comment: None,
+        resolved_by: None,
+        resolved_at: None,
+        resolve_comment: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 /// Appends events to the log (call [`lock_alert_log`] first) and returns them for the bus.
 async fn append_events<C: ConnectionTrait>(
     db: &C,
@@ -294,36 +333,26 @@ impl Evaluation<'_> {
 
     fn raise(&mut self, track: &mut Track<'_>, sample: &Sample, severity: Severity, since: i64) {
         let rule = track.rule;
-        let now = now();
         let code = self
             .codes
             .get(&track.asset_id)
             .map_or("an asset", String::as_str);
         let model = alerts::Model {
-            id: Uuid::now_v7(),
-            organization_id: self.organization_id,
-            asset_id: Some(track.asset_id),
             rule_id: Some(rule.id),
-            kind: AlertKind::Threshold,
-            severity,
-            status: AlertStatus::Open,
-            title: format!("{} on {code}", rule.name),
-            message: Some(describe(rule, sample.value, severity)),
-            source: "rule".into(),
             metric: Some(rule.metric.clone()),
             value: Some(sample.value),
             threshold: threshold_of(rule, severity),
-            occurrences: 1,
             first_seen_at: ms_to_time(since),
             last_seen_at: ms_to_time(sample.ts),
-            acknowledged_by: None,
-            acknowledged_at: None,
-            acknowledge_comment: None,
-            resolved_by: None,
-            resolved_at: None,
-            resolve_comment: None,
-            created_at: now,
-            updated_at: now,
+            ..open_alert(
+                self.organization_id,
+                Some(track.asset_id),
+                AlertKind::Threshold,
+                severity,
+                format!("{} on {code}", rule.name),
+                Some(describe(rule, sample.value, severity)),
+                "rule",
+            )
         };
         let index = self.working.len();
         self.pending.push(Pending {
@@ -1290,33 +1319,15 @@ pub async fn raise<C: ConnectionTrait>(
         None => None,
     };
     lock_alert_log(db, tenant.organization_id).await?;
-    let now = now();
-    let alert = alerts::Model {
-        id: Uuid::now_v7(),
-        organization_id: tenant.organization_id,
-        asset_id: asset.as_ref().map(|a| a.id),
-        rule_id: None,
-        kind: AlertKind::Manual,
-        severity: input.severity,
-        status: AlertStatus::Open,
+    let alert = open_alert(
+        tenant.organization_id,
+        asset.as_ref().map(|a| a.id),
+        AlertKind::Manual,
+        input.severity,
         title,
         message,
-        source: "manual".into(),
-        metric: None,
-        value: None,
-        threshold: None,
-        occurrences: 1,
-        first_seen_at: now,
-        last_seen_at: now,
-        acknowledged_by: None,
-        acknowledged_at: None,
-        acknowledge_comment: None,
-        resolved_by: None,
-        resolved_at: None,
-        resolve_comment: None,
-        created_at: now,
-        updated_at: now,
-    };
+        "manual",
+    );
     let alert = alert.into_active_model().reset_all().insert(db).await?;
     let site_of: HashMap<Uuid, Uuid> = asset.iter().map(|a| (a.id, a.site_id)).collect();
     let events = append_events(
@@ -1464,33 +1475,15 @@ pub async fn raise_offline<C: ConnectionTrait>(
     if open.is_some() {
         return Ok(Vec::new());
     }
-    let now = now();
-    let alert = alerts::Model {
-        id: Uuid::now_v7(),
-        organization_id: asset.organization_id,
-        asset_id: Some(asset.id),
-        rule_id: None,
-        kind: AlertKind::Offline,
-        severity: Severity::Error,
-        status: AlertStatus::Open,
-        title: format!("{} is offline", asset.code),
-        message: Some(format!("no telemetry for {} s", silent_for.as_secs())),
-        source: "staleness".into(),
-        metric: None,
-        value: None,
-        threshold: None,
-        occurrences: 1,
-        first_seen_at: now,
-        last_seen_at: now,
-        acknowledged_by: None,
-        acknowledged_at: None,
-        acknowledge_comment: None,
-        resolved_by: None,
-        resolved_at: None,
-        resolve_comment: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let alert = open_alert(
+        asset.organization_id,
+        Some(asset.id),
+        AlertKind::Offline,
+        Severity::Error,
+        format!("{} is offline", asset.code),
+        Some(format!("no telemetry for {} s", silent_for.as_secs())),
+        "staleness",
+    );
     let alert = alert.into_active_model().reset_all().insert(db).await?;
     let site_of = HashMap::from([(asset.id, asset.site_id)]);
     append_events(
