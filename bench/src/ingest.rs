@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 use crate::server::{Backend, Server};
 use crate::stats::{summary, table};
 
+/// Attempts per batch before the run is given up.
+const MAX_ATTEMPTS: usize = 5;
+
 const INGEST: &str = "mutation($points: [TelemetryPointInput!]!) {
     ingestTelemetry(input: { points: $points }) { accepted rejected { index reason } } }";
 
@@ -147,7 +150,18 @@ async fn measure(server: &Server, args: &IngestArgs) -> anyhow::Result<()> {
                     break;
                 };
                 let t = Instant::now();
-                post(&client, &url, &key, body, size).await?;
+                // A failed batch (PostgreSQL may abort one as a deadlock victim) is retried,
+                // as a device would; the latency includes the retries.
+                let mut attempt = 1;
+                while let Err(e) = post(&client, &url, &key, body, size).await {
+                    if attempt == MAX_ATTEMPTS {
+                        return Err(e.context(format!("batch {i} failed {MAX_ATTEMPTS} times")));
+                    }
+                    if failures.fetch_add(1, Ordering::Relaxed) == 0 {
+                        eprintln!("batch {i} failed (retrying; first error only): {e:#}");
+                    }
+                    attempt += 1;
+                }
                 latencies.push(t.elapsed().as_secs_f64() * 1000.0);
             }
             anyhow::Ok(latencies)
@@ -158,6 +172,7 @@ async fn measure(server: &Server, args: &IngestArgs) -> anyhow::Result<()> {
         latencies.extend(worker.await??);
     }
     let elapsed = started.elapsed();
+    let failures = failures.load(Ordering::Relaxed);
     let stored = count_points(server).await?;
     let expected = (total * args.batch_size) as u64;
     let (p50, p99, max) = summary(&mut latencies);
@@ -186,6 +201,7 @@ async fn measure(server: &Server, args: &IngestArgs) -> anyhow::Result<()> {
             ("batch latency p50", format!("{p50:.1} ms")),
             ("batch latency p99", format!("{p99:.1} ms")),
             ("batch latency max", format!("{max:.1} ms")),
+            ("failed attempts (retried)", failures.to_string()),
             (
                 "rows in telemetry_points",
                 format!("{stored} (expected {expected})"),

@@ -19,3 +19,4 @@ mod smoke;
 mod subscriptions;
 mod telemetry;
 mod tenancy;
+mod workers;
