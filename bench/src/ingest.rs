@@ -135,11 +135,13 @@ async fn measure(server: &Server, args: &IngestArgs) -> anyhow::Result<()> {
     }
 
     let next = Arc::new(AtomicUsize::new(args.clients));
+    let failures = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..args.clients {
         let (client, next, bodies, key) =
             (client.clone(), next.clone(), bodies.clone(), key.clone());
+        let failures = failures.clone();
         let url = server.url("/graphql");
         let size = args.batch_size;
         workers.push(tokio::spawn(async move {

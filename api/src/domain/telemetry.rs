@@ -387,7 +387,8 @@ async fn update_latest<C: ConnectionTrait>(
     units: &HashMap<(Uuid, String), String>,
 ) -> Result<()> {
     use telemetry_latest::Column as L;
-    let mut newest: HashMap<(Uuid, &str), &Sample> = HashMap::new();
+    // Ordered by key: concurrent batches then lock rows in the same order and cannot deadlock.
+    let mut newest: BTreeMap<(Uuid, &str), &Sample> = BTreeMap::new();
     for s in samples {
         let entry = newest.entry((s.asset_id, s.metric.as_str())).or_insert(s);
         if s.ts >= entry.ts {
@@ -480,7 +481,8 @@ fn display_name(key: &str) -> String {
 }
 
 async fn touch_assets<C: ConnectionTrait>(db: &C, samples: &[Sample]) -> Result<()> {
-    let mut newest: HashMap<Uuid, i64> = HashMap::new();
+    // Ordered by asset: concurrent batches update rows in the same order (no deadlock).
+    let mut newest: BTreeMap<Uuid, i64> = BTreeMap::new();
     for s in samples {
         let e = newest.entry(s.asset_id).or_insert(s.ts);
         *e = std::cmp::max(*e, s.ts);
@@ -512,7 +514,11 @@ async fn bring_online<C: ConnectionTrait>(
     let reporting: HashSet<Uuid> = samples.iter().map(|s| s.asset_id).collect();
     let mut seen = HashSet::new();
     let mut events = Vec::new();
-    for asset in resolved.values() {
+    // Ordered by id, like every other multi-row write of ingest, so concurrent batches lock
+    // rows in the same order.
+    let mut candidates: Vec<&asset_rows::Model> = resolved.values().collect();
+    candidates.sort_by_key(|a| a.id);
+    for asset in candidates {
         if asset.status != AssetStatus::Offline
             || !reporting.contains(&asset.id)
             || !seen.insert(asset.id)
