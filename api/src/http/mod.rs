@@ -93,6 +93,46 @@ async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// Sends the Authorization header typed into GraphiQL's header editor (which GraphiQL keeps in
+/// localStorage) as the `connection_init` payload, read at each connect. async-graphql's page
+/// can only send fixed connection parameters, which would leave subscriptions started from the
+/// playground anonymous.
+const WS_PARAMS_SCRIPT: &str = r#"fleetgraphWsParams = () => {
+        try {
+          const headers = JSON.parse(localStorage.getItem('graphiql:headers') || '{}');
+          const authorization = headers.Authorization || headers.authorization;
+          return authorization ? { authorization } : {};
+        } catch (e) {
+          return {};
+        }
+      };
+
+      "#;
+
+/// The GraphiQL page, with subscriptions over `/graphql/ws` authenticated from the header editor.
+fn playground() -> String {
+    let page = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .subscription_endpoint("/graphql/ws")
+        .title("Fleetgraph")
+        .finish();
+    // Both anchors are in async-graphql's template; if a release changes it, the stock page is
+    // served rather than a broken one.
+    if !(page.contains("createUrl = ") && page.contains("fetch: customFetch,")) {
+        return page;
+    }
+    page.replacen(
+        "createUrl = ",
+        &format!("{WS_PARAMS_SCRIPT}createUrl = "),
+        1,
+    )
+    .replacen(
+        "fetch: customFetch,",
+        "fetch: customFetch,\n            wsConnectionParams: fleetgraphWsParams,",
+        1,
+    )
+}
+
 fn wants_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -109,13 +149,7 @@ async fn graphql_get(
     query: RawQuery,
 ) -> Response {
     if query.0.as_deref().is_none_or(str::is_empty) && wants_html(&headers) {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Fleetgraph")
-                .finish(),
-        )
-        .into_response();
+        return Html(playground()).into_response();
     }
     execute(state, connect, method, headers, query, Bytes::new()).await
 }
@@ -209,4 +243,18 @@ async fn execute(
         })
         .await;
     protocol::into_http_response(format, response)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_playground_authenticates_subscriptions_from_the_header_editor() {
+        let page = super::playground();
+        assert!(
+            page.contains("wsConnectionParams: fleetgraphWsParams,"),
+            "{page}"
+        );
+        assert!(page.contains("fleetgraphWsParams = () =>"));
+        assert!(page.contains("/graphql/ws"));
+    }
 }
