@@ -7,7 +7,7 @@
 //! upserted on (asset, metric, ts) and the touched rollup buckets are recomputed from the raw
 //! points rather than incremented, so they stay exact.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
@@ -311,8 +311,11 @@ async fn recompute_rollups<C: ConnectionTrait>(
 ) -> Result<()> {
     use telemetry_points::Column as P;
     use telemetry_rollups::Column as R;
-    // One statement per (asset, metric) series over the span of its touched minutes; buckets
-    // in between that the batch did not touch are recomputed to the same values.
+    // The touched minute span of each (asset, metric) series, then series grouped by span: a
+    // batch whose series all cover the same minutes (the usual case) costs one statement.
+    // Recomputing from the raw points is exact whatever else lies in the span, so the cross
+    // product of a group's assets and metrics, and minutes between touched ones, are safe to
+    // include.
     let mut spans: BTreeMap<(Uuid, &str), (i64, i64)> = BTreeMap::new();
     for s in samples {
         let bucket = s.ts.div_euclid(MINUTE_MS) * MINUTE_MS;
@@ -324,7 +327,13 @@ async fn recompute_rollups<C: ConnectionTrait>(
             })
             .or_insert((bucket, bucket));
     }
-    for ((asset_id, metric), (lo, hi)) in spans {
+    let mut groups: BTreeMap<(i64, i64), (BTreeSet<Uuid>, BTreeSet<&str>)> = BTreeMap::new();
+    for ((asset_id, metric), span) in spans {
+        let group = groups.entry(span).or_default();
+        group.0.insert(asset_id);
+        group.1.insert(metric);
+    }
+    for ((lo, hi), (asset_ids, metric_keys)) in groups {
         let bucket_expr = bucket_of(Expr::col(P::Ts), MINUTE_MS);
         let select = Query::select()
             .column(P::AssetId)
@@ -337,13 +346,17 @@ async fn recompute_rollups<C: ConnectionTrait>(
             .expr(Func::max(Expr::col(P::Value)))
             .expr(Func::sum(Expr::col(P::Value).mul(Expr::col(P::Value))))
             .from(telemetry_points::Entity)
-            .and_where(Expr::col(P::AssetId).eq(asset_id))
-            .and_where(Expr::col(P::Metric).eq(metric))
+            .and_where(Expr::col(P::AssetId).is_in(asset_ids))
+            .and_where(Expr::col(P::Metric).is_in(metric_keys))
             .and_where(Expr::col(P::Ts).gte(lo))
             .and_where(Expr::col(P::Ts).lt(hi + MINUTE_MS))
             .group_by_col(P::AssetId)
             .group_by_col(P::Metric)
-            .add_group_by([bucket_expr])
+            .add_group_by([bucket_expr.clone()])
+            // Rows are upserted in key order, so concurrent batches cannot deadlock on them.
+            .order_by(P::AssetId, sea_orm::Order::Asc)
+            .order_by(P::Metric, sea_orm::Order::Asc)
+            .order_by_expr(bucket_expr, sea_orm::Order::Asc)
             .to_owned();
         let insert = Query::insert()
             .into_table(telemetry_rollups::Entity)
