@@ -303,6 +303,9 @@ async fn store_points<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The assets and metrics of the series that share one span of minutes.
+type SeriesGroup<'a> = (BTreeSet<Uuid>, BTreeSet<&'a str>);
+
 /// Recomputes, from the raw points, every minute bucket the batch touched.
 async fn recompute_rollups<C: ConnectionTrait>(
     db: &C,
@@ -327,7 +330,7 @@ async fn recompute_rollups<C: ConnectionTrait>(
             })
             .or_insert((bucket, bucket));
     }
-    let mut groups: BTreeMap<(i64, i64), (BTreeSet<Uuid>, BTreeSet<&str>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(i64, i64), SeriesGroup<'_>> = BTreeMap::new();
     for ((asset_id, metric), span) in spans {
         let group = groups.entry(span).or_default();
         group.0.insert(asset_id);
