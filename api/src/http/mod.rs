@@ -133,6 +133,23 @@ fn playground() -> String {
     )
 }
 
+/// Where a request (or WebSocket) came from, for the audit log: the peer's IP, the user agent,
+/// and the request id (`x-request-id`, set by the middleware when the client sent none).
+pub fn origin(peer: Option<SocketAddr>, headers: &HeaderMap) -> Origin {
+    Origin {
+        ip: peer.map(|peer| peer.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        request_id: headers
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+    }
+}
+
 fn wants_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -173,11 +190,8 @@ async fn execute(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let request_id = headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let origin = origin(Some(peer), &headers);
+    let request_id = origin.request_id.clone();
     let format = match protocol::negotiate(&headers) {
         Ok(format) => format,
         Err(rejection) => return protocol::rejection_response(ResponseFormat::Json, rejection),
@@ -191,14 +205,6 @@ async fn execute(
     ) {
         Ok(batch) => batch,
         Err(rejection) => return protocol::rejection_response(format, rejection),
-    };
-    let origin = Origin {
-        ip: Some(peer.ip().to_string()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        request_id: request_id.clone(),
     };
     let caller = match state.auth.authenticate(&headers, origin).await {
         Ok(caller) => caller,

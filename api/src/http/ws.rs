@@ -41,7 +41,7 @@ use std::time::Duration;
 use async_graphql::{Executor, Request, Response as GraphQLResponse, ServerError};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::future::{BoxFuture, OptionFuture};
 use futures::stream::{BoxStream, SplitSink, SplitStream};
@@ -53,7 +53,7 @@ use tokio::task::{AbortHandle, JoinError, JoinSet};
 use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at, sleep_until};
 use tracing::Instrument;
 
-use super::AppState;
+use super::{AppState, origin};
 use crate::auth::{Caller, Origin};
 use crate::db::Db;
 use crate::error::{AppError, REQUEST_ID, finalize_errors};
@@ -197,22 +197,6 @@ pub async fn graphql_ws(
         state.ws.clone(),
         origin(Some(peer), &headers),
     )
-}
-
-/// Where a socket came from, as `Origin` for the audit log; the upgrade's request id names it.
-pub fn origin(peer: Option<SocketAddr>, headers: &HeaderMap) -> Origin {
-    Origin {
-        ip: peer.map(|peer| peer.ip().to_string()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        request_id: headers
-            .get(super::REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
-    }
 }
 
 /// Picks the subprotocol and upgrades: the core behind [`graphql_ws`], free of `AppState` so
@@ -920,6 +904,7 @@ mod tests {
 
     use super::*;
     use crate::auth::Tenant;
+    use axum::http::header;
 
     const ORG: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
 
