@@ -79,12 +79,7 @@ pub async fn create<C: ConnectionTrait>(
     input: NewZone,
 ) -> Result<Audited<zones::Model>> {
     tenant.require(Permission::SitesWrite)?;
-    let site = sites::get(db, tenant, input.site_id)
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound(_) => AppError::NotFound("site"),
-            other => other,
-        })?;
+    let site = sites::get(db, tenant, input.site_id).await?;
     if site.archived_at.is_some() {
         return Err(AppError::conflict("the site is archived"));
     }
