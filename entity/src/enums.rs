@@ -145,10 +145,17 @@ pub enum AlertKind {
     Offline,
     #[sea_orm(string_value = "manual")]
     Manual,
+    /// An emergency stop was triggered.
+    #[sea_orm(string_value = "estop")]
+    Estop,
+    /// A maintenance task is overdue.
+    #[sea_orm(string_value = "maintenance")]
+    Maintenance,
 }
 
 impl AlertKind {
-    pub const ALL_DB_VALUES: &'static [&'static str] = &["threshold", "offline", "manual"];
+    pub const ALL_DB_VALUES: &'static [&'static str] =
+        &["threshold", "offline", "manual", "estop", "maintenance"];
 }
 
 /// How serious an alert (or an ongoing rule breach) is, from least to most.
@@ -213,6 +220,193 @@ impl AlertEventKind {
         &["raised", "updated", "acknowledged", "resolved"];
 }
 
+/// How urgent a job, command or maintenance task is, from least to most.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    #[sea_orm(string_value = "low")]
+    Low,
+    #[sea_orm(string_value = "normal")]
+    Normal,
+    #[sea_orm(string_value = "high")]
+    High,
+    #[sea_orm(string_value = "critical")]
+    Critical,
+}
+
+impl Priority {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["low", "normal", "high", "critical"];
+}
+
+/// Where a job is: queued -> running <-> paused -> completed | failed; or cancelled.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    #[sea_orm(string_value = "running")]
+    Running,
+    #[sea_orm(string_value = "paused")]
+    Paused,
+    #[sea_orm(string_value = "completed")]
+    Completed,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+impl JobStatus {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &[
+        "queued",
+        "running",
+        "paused",
+        "completed",
+        "failed",
+        "cancelled",
+    ];
+}
+
+/// Where a device command is: pending -> sent -> acknowledged -> completed | failed, or expired.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum CommandStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "sent")]
+    Sent,
+    #[sea_orm(string_value = "acknowledged")]
+    Acknowledged,
+    #[sea_orm(string_value = "completed")]
+    Completed,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    #[sea_orm(string_value = "expired")]
+    Expired,
+}
+
+impl CommandStatus {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &[
+        "pending",
+        "sent",
+        "acknowledged",
+        "completed",
+        "failed",
+        "expired",
+    ];
+}
+
+/// Why maintenance is done.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceKind {
+    #[sea_orm(string_value = "preventive")]
+    Preventive,
+    #[sea_orm(string_value = "corrective")]
+    Corrective,
+    #[sea_orm(string_value = "emergency")]
+    Emergency,
+}
+
+impl MaintenanceKind {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["preventive", "corrective", "emergency"];
+}
+
+/// Where a maintenance task is: scheduled -> in_progress -> completed; or cancelled.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceStatus {
+    #[sea_orm(string_value = "scheduled")]
+    Scheduled,
+    #[sea_orm(string_value = "in_progress")]
+    InProgress,
+    #[sea_orm(string_value = "completed")]
+    Completed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+impl MaintenanceStatus {
+    pub const ALL_DB_VALUES: &'static [&'static str] =
+        &["scheduled", "in_progress", "completed", "cancelled"];
+}
+
+/// Why a machine session ended.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEnd {
+    #[sea_orm(string_value = "user")]
+    User,
+    #[sea_orm(string_value = "timeout")]
+    Timeout,
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    #[sea_orm(string_value = "estop")]
+    Estop,
+}
+
+impl SessionEnd {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["user", "timeout", "admin", "estop"];
+}
+
+/// What an emergency stop covers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum EstopScope {
+    #[sea_orm(string_value = "asset")]
+    Asset,
+    #[sea_orm(string_value = "zone")]
+    Zone,
+    #[sea_orm(string_value = "site")]
+    Site,
+}
+
+impl EstopScope {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["asset", "zone", "site"];
+}
+
+/// Who caused a recorded change.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    #[sea_orm(string_value = "user")]
+    User,
+    #[sea_orm(string_value = "api_key")]
+    ApiKey,
+    #[sea_orm(string_value = "device")]
+    Device,
+    #[sea_orm(string_value = "system")]
+    System,
+}
+
+impl ActorKind {
+    pub const ALL_DB_VALUES: &'static [&'static str] = &["user", "api_key", "device", "system"];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +422,20 @@ mod tests {
         assert_eq!(db_values::<AssetKind>(), AssetKind::ALL_DB_VALUES);
         assert_eq!(db_values::<AssetStatus>(), AssetStatus::ALL_DB_VALUES);
         assert_eq!(db_values::<Quality>(), Quality::ALL_DB_VALUES);
+        assert_eq!(db_values::<Priority>(), Priority::ALL_DB_VALUES);
+        assert_eq!(db_values::<JobStatus>(), JobStatus::ALL_DB_VALUES);
+        assert_eq!(db_values::<CommandStatus>(), CommandStatus::ALL_DB_VALUES);
+        assert_eq!(
+            db_values::<MaintenanceKind>(),
+            MaintenanceKind::ALL_DB_VALUES
+        );
+        assert_eq!(
+            db_values::<MaintenanceStatus>(),
+            MaintenanceStatus::ALL_DB_VALUES
+        );
+        assert_eq!(db_values::<SessionEnd>(), SessionEnd::ALL_DB_VALUES);
+        assert_eq!(db_values::<EstopScope>(), EstopScope::ALL_DB_VALUES);
+        assert_eq!(db_values::<ActorKind>(), ActorKind::ALL_DB_VALUES);
         assert_eq!(db_values::<AlertDirection>(), AlertDirection::ALL_DB_VALUES);
         assert_eq!(db_values::<AlertKind>(), AlertKind::ALL_DB_VALUES);
         assert_eq!(db_values::<Severity>(), Severity::ALL_DB_VALUES);

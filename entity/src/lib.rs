@@ -69,3 +69,17 @@ pub mod users;
 pub mod zones;
 
 pub use enums::*;
+/// Every status change of an asset, from any source: previous and new status, reason, actor.
+pub mod asset_status_history;
+/// A short control message to one asset (stop, home, reboot...) and its delivery state.
+pub mod commands;
+/// The assets an emergency stop halted, with the status each returns to at the reset.
+pub mod estop_assets;
+/// An emergency stop of an asset, a zone or a site, and its reset.
+pub mod estop_events;
+/// Work on an asset (pick run, weld program, rollout) with its status machine and progress.
+pub mod jobs;
+/// Who runs which machine: at most one active (`ended_at` null) session per machine.
+pub mod machine_sessions;
+/// Maintenance of one asset: kind, priority, schedule, assignee, durations, cost, parts, recurrence.
+pub mod maintenance_tasks;

@@ -22,3 +22,28 @@ pub const ALERT_KIND: &[&str] = &["threshold", "offline", "manual"];
 pub const SEVERITY: &[&str] = &["info", "warning", "error", "critical"];
 pub const ALERT_STATUS: &[&str] = &["open", "acknowledged", "resolved"];
 pub const ALERT_EVENT_KIND: &[&str] = &["raised", "updated", "acknowledged", "resolved"];
+
+// Added by m20261129_000008 (operations).
+pub const ALERT_KIND_V2: &[&str] = &["threshold", "offline", "manual", "estop", "maintenance"];
+pub const PRIORITY: &[&str] = &["low", "normal", "high", "critical"];
+pub const JOB_STATUS: &[&str] = &[
+    "queued",
+    "running",
+    "paused",
+    "completed",
+    "failed",
+    "cancelled",
+];
+pub const COMMAND_STATUS: &[&str] = &[
+    "pending",
+    "sent",
+    "acknowledged",
+    "completed",
+    "failed",
+    "expired",
+];
+pub const MAINTENANCE_KIND: &[&str] = &["preventive", "corrective", "emergency"];
+pub const MAINTENANCE_STATUS: &[&str] = &["scheduled", "in_progress", "completed", "cancelled"];
+pub const SESSION_END: &[&str] = &["user", "timeout", "admin", "estop"];
+pub const ESTOP_SCOPE: &[&str] = &["asset", "zone", "site"];
+pub const ACTOR_KIND: &[&str] = &["user", "api_key", "device", "system"];

@@ -17,6 +17,7 @@ mod m20261123_000004_create_audit_logs;
 mod m20261123_000005_create_used_refresh_tokens;
 mod m20261123_000006_create_telemetry_tables;
 mod m20261123_000007_create_alert_tables;
+mod m20261129_000008_create_operations_tables;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_create_used_refresh_tokens::Migration),
             Box::new(m20261123_000006_create_telemetry_tables::Migration),
             Box::new(m20261123_000007_create_alert_tables::Migration),
+            Box::new(m20261129_000008_create_operations_tables::Migration),
         ]
     }
 }
@@ -154,6 +156,92 @@ mod tests {
             .map(|row| row.try_get("", "seq"))
             .collect::<Result<_, _>>()?;
         assert_eq!(seqs, [1, 2]);
+        Ok(())
+    }
+
+    /// The operations migration widens `alerts.kind` in place: existing alerts and their event
+    /// log survive, the new kinds are accepted, unknown kinds are still refused, and a machine
+    /// has at most one active session.
+    #[tokio::test]
+    async fn operations_constraints_on_sqlite() -> Result<(), DbErr> {
+        let db = Database::connect("sqlite::memory:").await?;
+        Migrator::up(&db, Some(7)).await?;
+        let now = "'2026-01-01T00:00:00Z'";
+        let alert = |id: &str, kind: &str| {
+            format!(
+                "INSERT INTO alerts (id, organization_id, kind, severity, status, title, source, \
+                 first_seen_at, last_seen_at, created_at, updated_at) \
+                 VALUES ('{id}', 'o', '{kind}', 'critical', 'open', 't', 's', \
+                 {now}, {now}, {now}, {now})"
+            )
+        };
+        for sql in [
+            format!(
+                "INSERT INTO organizations (id, name, slug, plan, settings, created_at, updated_at) \
+                 VALUES ('o', 'O', 'o', 'free', '{{}}', {now}, {now})"
+            ),
+            format!(
+                "INSERT INTO users (id, email, password_hash, display_name, \
+                 created_at, updated_at) VALUES ('u', 'u@x', 'h', 'U', {now}, {now})"
+            ),
+            format!(
+                "INSERT INTO sites (id, organization_id, code, name, timezone, created_at, \
+                 updated_at) VALUES ('s', 'o', 's', 'S', 'UTC', {now}, {now})"
+            ),
+            format!(
+                "INSERT INTO assets (id, organization_id, kind, name, code, site_id, vendor, \
+                 model, created_at, updated_at) \
+                 VALUES ('m', 'o', 'machine', 'M', 'm', 's', 'v', 'm', {now}, {now})"
+            ),
+            alert("1", "manual"),
+            format!(
+                "INSERT INTO alert_events (organization_id, alert_id, kind, payload, created_at) \
+                 VALUES ('o', '1', 'raised', '{{}}', {now})"
+            ),
+        ] {
+            db.execute_unprepared(&sql).await?;
+        }
+        assert!(db.execute_unprepared(&alert("2", "estop")).await.is_err());
+        Migrator::up(&db, None).await?;
+        db.execute_unprepared(&alert("2", "estop")).await?;
+        db.execute_unprepared(&alert("3", "maintenance")).await?;
+        assert!(db.execute_unprepared(&alert("4", "bogus")).await.is_err());
+        let count = |table: &'static str| {
+            let db = &db;
+            async move {
+                let row = db
+                    .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                        db.get_database_backend(),
+                        format!("SELECT COUNT(*) AS n FROM {table}"),
+                    ))
+                    .await?
+                    .expect("a count row");
+                row.try_get::<i64>("", "n")
+            }
+        };
+        assert_eq!(count("alerts").await?, 3);
+        assert_eq!(count("alert_events").await?, 1);
+
+        let session = |id: &str, ended: &str| {
+            format!(
+                "INSERT INTO machine_sessions (id, organization_id, machine_id, user_id, \
+                 started_at, last_activity_at, ended_at) \
+                 VALUES ('{id}', 'o', 'm', 'u', {now}, {now}, {ended})"
+            )
+        };
+        db.execute_unprepared(&session("a", "NULL")).await?;
+        assert!(
+            db.execute_unprepared(&session("b", "NULL")).await.is_err(),
+            "a second active session on one machine"
+        );
+        db.execute_unprepared(&session("c", now)).await?;
+
+        // Down and up again: the narrower constraint comes back and the new kinds go.
+        Migrator::down(&db, Some(1)).await?;
+        assert_eq!(count("alerts").await?, 1);
+        assert!(db.execute_unprepared(&alert("5", "estop")).await.is_err());
+        Migrator::up(&db, None).await?;
+        db.execute_unprepared(&alert("5", "estop")).await?;
         Ok(())
     }
 }

@@ -26,6 +26,21 @@ pub enum Permission {
     JobsRead,
     JobsWrite,
     JobsProgress,
+    CommandsRead,
+    CommandsWrite,
+    /// What a device does with its commands: receive, acknowledge, report the result.
+    CommandsExecute,
+    MaintenanceRead,
+    MaintenanceWrite,
+    /// Start and complete maintenance assigned to oneself.
+    MaintenanceWork,
+    SessionsRead,
+    /// Start, extend and end one's own machine sessions.
+    SessionsRun,
+    /// End anyone's machine session.
+    SessionsManage,
+    EstopTrigger,
+    EstopReset,
 }
 
 impl Permission {
@@ -54,6 +69,17 @@ impl Permission {
             Self::JobsRead => "jobs:read",
             Self::JobsWrite => "jobs:write",
             Self::JobsProgress => "jobs:progress",
+            Self::CommandsRead => "commands:read",
+            Self::CommandsWrite => "commands:write",
+            Self::CommandsExecute => "commands:execute",
+            Self::MaintenanceRead => "maintenance:read",
+            Self::MaintenanceWrite => "maintenance:write",
+            Self::MaintenanceWork => "maintenance:work",
+            Self::SessionsRead => "sessions:read",
+            Self::SessionsRun => "sessions:run",
+            Self::SessionsManage => "sessions:manage",
+            Self::EstopTrigger => "estop:trigger",
+            Self::EstopReset => "estop:reset",
         }
     }
 }
@@ -92,16 +118,30 @@ const VIEWER: PermissionSet = PermissionSet::of(&[
     TelemetryRead,
     AlertsRead,
     JobsRead,
+    CommandsRead,
+    MaintenanceRead,
+    SessionsRead,
 ]);
-const OPERATOR: PermissionSet = VIEWER.union(PermissionSet::of(&[AlertsAck, JobsProgress]));
+const OPERATOR: PermissionSet = VIEWER.union(PermissionSet::of(&[
+    AlertsAck,
+    JobsProgress,
+    MaintenanceWork,
+    SessionsRun,
+    EstopTrigger,
+]));
 const ENGINEER: PermissionSet = OPERATOR.union(PermissionSet::of(&[
     SitesWrite,
     AssetsWrite,
     TelemetryWrite,
     AlertRulesWrite,
     JobsWrite,
+    CommandsWrite,
+    CommandsExecute,
+    MaintenanceWrite,
+    EstopReset,
 ]));
 const ADMIN: PermissionSet = ENGINEER.union(PermissionSet::of(&[
+    SessionsManage,
     OrgManage,
     MembersManage,
     ApiKeysManage,
@@ -145,11 +185,18 @@ pub enum Scope {
     AlertsWrite,
     JobsRead,
     JobsWrite,
+    CommandsRead,
+    CommandsWrite,
+    CommandsExecute,
+    MaintenanceRead,
+    MaintenanceWrite,
+    SessionsRead,
+    EstopTrigger,
     AuditRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 12] = [
+    pub const ALL: [Scope; 19] = [
         Scope::OrgRead,
         Scope::SitesRead,
         Scope::SitesWrite,
@@ -161,6 +208,13 @@ impl Scope {
         Scope::AlertsWrite,
         Scope::JobsRead,
         Scope::JobsWrite,
+        Scope::CommandsRead,
+        Scope::CommandsWrite,
+        Scope::CommandsExecute,
+        Scope::MaintenanceRead,
+        Scope::MaintenanceWrite,
+        Scope::SessionsRead,
+        Scope::EstopTrigger,
         Scope::AuditRead,
     ];
 
@@ -177,6 +231,13 @@ impl Scope {
             Scope::AlertsWrite => "alerts:write",
             Scope::JobsRead => "jobs:read",
             Scope::JobsWrite => "jobs:write",
+            Scope::CommandsRead => "commands:read",
+            Scope::CommandsWrite => "commands:write",
+            Scope::CommandsExecute => "commands:execute",
+            Scope::MaintenanceRead => "maintenance:read",
+            Scope::MaintenanceWrite => "maintenance:write",
+            Scope::SessionsRead => "sessions:read",
+            Scope::EstopTrigger => "estop:trigger",
             Scope::AuditRead => "audit:read",
         }
     }
@@ -199,8 +260,25 @@ impl Scope {
             }
             Scope::AlertsRead => PermissionSet::of(&[AlertsRead]),
             Scope::AlertsWrite => PermissionSet::of(&[AlertsRead, AlertsAck]),
-            Scope::JobsRead => PermissionSet::of(&[JobsRead]),
-            Scope::JobsWrite => PermissionSet::of(&[JobsRead, JobsProgress]),
+            Scope::JobsRead => PermissionSet::of(&[JobsRead, AssetsRead]),
+            // Devices report progress; an MES also creates and steers jobs.
+            Scope::JobsWrite => PermissionSet::of(&[JobsRead, JobsProgress, JobsWrite, AssetsRead]),
+            Scope::CommandsRead => PermissionSet::of(&[CommandsRead, AssetsRead]),
+            Scope::CommandsWrite => PermissionSet::of(&[CommandsRead, CommandsWrite, AssetsRead]),
+            // A device's key: receive, acknowledge and complete its commands.
+            Scope::CommandsExecute => {
+                PermissionSet::of(&[CommandsRead, CommandsExecute, AssetsRead])
+            }
+            Scope::MaintenanceRead => PermissionSet::of(&[MaintenanceRead, AssetsRead]),
+            Scope::MaintenanceWrite => PermissionSet::of(&[
+                MaintenanceRead,
+                MaintenanceWrite,
+                MaintenanceWork,
+                AssetsRead,
+            ]),
+            Scope::SessionsRead => PermissionSet::of(&[SessionsRead, AssetsRead]),
+            // A safety controller (PLC, light curtain) reporting a stop.
+            Scope::EstopTrigger => PermissionSet::of(&[EstopTrigger, AssetsRead, SitesRead]),
             Scope::AuditRead => PermissionSet::of(&[AuditRead]),
         }
     }

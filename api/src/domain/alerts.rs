@@ -1522,6 +1522,88 @@ pub async fn resolve_offline<C: ConnectionTrait>(
     append_events(db, asset.organization_id, changes, &site_of).await
 }
 
+// ---------------------------------------------------------------------------------------------
+// Alerts raised by Fleetgraph itself (emergency stops, overdue maintenance)
+
+/// What a system alert is about.
+pub struct SystemAlert<'a> {
+    pub organization_id: Uuid,
+    /// The asset, when the alert is about one (its site routes the event to site-restricted
+    /// subscribers).
+    pub asset: Option<&'a asset_rows::Model>,
+    pub kind: AlertKind,
+    pub severity: Severity,
+    pub title: String,
+    pub message: Option<String>,
+    /// A short tag of what raised it (`estop`, `maintenance`).
+    pub source: &'static str,
+}
+
+/// Raises an open alert and logs it; returns the alert and the events to publish.
+pub async fn raise_system<C: ConnectionTrait>(
+    db: &C,
+    alert: SystemAlert<'_>,
+) -> Result<(alerts::Model, Vec<Event>)> {
+    lock_alert_log(db, alert.organization_id).await?;
+    let title: String = alert.title.chars().take(200).collect();
+    let message = alert.message.map(|m| m.chars().take(1000).collect());
+    let row = open_alert(
+        alert.organization_id,
+        alert.asset.map(|a| a.id),
+        alert.kind,
+        alert.severity,
+        title,
+        message,
+        alert.source,
+    );
+    let row = row.into_active_model().reset_all().insert(db).await?;
+    let site_of: HashMap<Uuid, Uuid> = alert.asset.iter().map(|a| (a.id, a.site_id)).collect();
+    let events = append_events(
+        db,
+        alert.organization_id,
+        vec![(AlertEventKind::Raised, row.clone())],
+        &site_of,
+    )
+    .await?;
+    Ok((row, events))
+}
+
+/// Resolves an alert of the organization because its cause is gone (an e-stop reset, a task
+/// done); nothing happens when it is already resolved or no longer exists.
+pub async fn resolve_system<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    alert_id: Uuid,
+    resolved_by: Option<Uuid>,
+    comment: &str,
+) -> Result<Vec<Event>> {
+    lock_alert_log(db, organization_id).await?;
+    let Some(alert) = alerts::Entity::find_by_id(alert_id)
+        .filter(alerts::Column::OrganizationId.eq(organization_id))
+        .filter(alerts::Column::Status.ne(AlertStatus::Resolved))
+        .one(db)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let now = now();
+    let mut active = alert.into_active_model();
+    active.status = Set(AlertStatus::Resolved);
+    active.resolved_by = Set(resolved_by);
+    active.resolved_at = Set(Some(now));
+    active.resolve_comment = Set(Some(comment.chars().take(1000).collect()));
+    active.updated_at = Set(now);
+    let alert = active.update(db).await?;
+    let site_of = sites_of(db, alert.asset_id).await?;
+    append_events(
+        db,
+        organization_id,
+        vec![(AlertEventKind::Resolved, alert)],
+        &site_of,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

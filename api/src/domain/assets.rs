@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::auth::{Permission, Tenant};
 use crate::domain::audit::{Audited, Change};
 use crate::domain::page::{self, Page, PageRequest, SortKey};
+use crate::domain::status::{self, Cause};
 use crate::domain::{get_scoped, like_contains, now, scoped, sites, validate, zones};
 use crate::error::{AppError, Result};
 use crate::events::{Event, TopicKind};
@@ -350,7 +351,11 @@ async fn insert_asset<C: ConnectionTrait>(
         ..fields
     };
     apply_common(db, tenant, fields, &mut active, None, changes).await?;
-    Ok(active.insert(db).await?)
+    let asset = active.insert(db).await?;
+    // The first history row: availability starts here. Creation is not a status change, so its
+    // event is not published.
+    status::record(db, &asset, None, "created", Cause::of(tenant), now).await?;
+    Ok(asset)
 }
 
 fn apply_robot(
@@ -504,9 +509,24 @@ async fn update_common<C: ConnectionTrait>(
     let (site, previous) = (asset.site_id, asset.status);
     let mut active = asset.into_active_model();
     apply_common(db, tenant, fields, &mut active, Some(site), changes).await?;
-    active.updated_at = Set(now());
+    let at = now();
+    active.updated_at = Set(at);
     let asset = active.update(db).await?;
-    let event = (asset.status != previous).then(|| status_event(&asset, previous, "manual update"));
+    let event = if asset.status != previous {
+        Some(
+            status::record(
+                db,
+                &asset,
+                Some(previous),
+                "manual update",
+                Cause::of(tenant),
+                at,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     Ok((asset, event))
 }
 

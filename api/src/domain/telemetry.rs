@@ -19,6 +19,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{Permission, Tenant};
+use crate::domain::status::{self, Cause};
 use crate::domain::{assets, now, organizations};
 use crate::error::{AppError, Result};
 use crate::events::{Event, TopicKind};
@@ -251,7 +252,7 @@ pub async fn ingest<C: ConnectionTrait>(
     update_latest(db, organization_id, &samples, &units).await?;
     update_catalog(db, organization_id, &samples, &units).await?;
     touch_assets(db, &samples).await?;
-    let status_events = bring_online(db, &resolved, &samples).await?;
+    let status_events = bring_online(db, Cause::of(tenant), &resolved, &samples).await?;
     let alert_events = crate::domain::alerts::evaluate(db, organization_id, &samples).await?;
 
     // Each point names its site so that site-restricted subscribers can be served without a
@@ -524,6 +525,7 @@ async fn touch_assets<C: ConnectionTrait>(db: &C, samples: &[Sample]) -> Result<
 /// An offline asset that reports again is online again (the staleness worker took it offline).
 async fn bring_online<C: ConnectionTrait>(
     db: &C,
+    cause: Cause,
     resolved: &HashMap<AssetRef, asset_rows::Model>,
     samples: &[Sample],
 ) -> Result<Vec<Event>> {
@@ -541,23 +543,17 @@ async fn bring_online<C: ConnectionTrait>(
         {
             continue;
         }
-        let updated = asset_rows::Entity::update_many()
-            .filter(asset_rows::Column::Id.eq(asset.id))
-            .filter(asset_rows::Column::Status.eq(AssetStatus::Offline))
-            .col_expr(asset_rows::Column::Status, Expr::value(AssetStatus::Online))
-            .col_expr(asset_rows::Column::UpdatedAt, Expr::value(now()))
-            .exec(db)
-            .await?;
-        if updated.rows_affected == 1 {
-            let online = asset_rows::Model {
-                status: AssetStatus::Online,
-                ..asset.clone()
-            };
-            events.push(assets::status_event(
-                &online,
-                AssetStatus::Offline,
-                "telemetry resumed",
-            ));
+        let changed = status::transition(
+            db,
+            asset,
+            AssetStatus::Online,
+            "telemetry resumed",
+            cause,
+            now(),
+        )
+        .await?;
+        if let Some((online, event)) = changed {
+            events.push(event);
             events.extend(crate::domain::alerts::resolve_offline(db, &online).await?);
         }
     }

@@ -35,6 +35,10 @@ pub enum AlertKind {
     Offline,
     /// Raised by a person or an integration.
     Manual,
+    /// An emergency stop was triggered.
+    Estop,
+    /// A maintenance task is overdue.
+    Maintenance,
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

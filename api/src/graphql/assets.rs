@@ -9,6 +9,7 @@ use crate::domain::assets::{
     self, AssetFields, Location as DomainLocation, MachineFields, RobotFields,
 };
 use crate::domain::page::PageRequest;
+use crate::domain::status::HistoryFilter;
 use crate::domain::telemetry;
 use crate::error::AppError;
 use crate::graphql::common::{
@@ -19,6 +20,7 @@ use crate::graphql::loader;
 use crate::graphql::loaders::{LatestOfAsset, MachineKey, RobotKey, SiteKey, ZoneKey};
 use crate::graphql::mutation::Mutation;
 use crate::graphql::places::{DeletePayload, Site, Zone};
+use crate::graphql::status::{self as status_gql, Availability, StatusChange};
 use crate::graphql::telemetry::{TelemetrySeries, TelemetryValue};
 use entity::{assets as asset_rows, machines, robots};
 
@@ -54,6 +56,20 @@ use entity::{assets as asset_rows, machines, robots};
         arg(name = "to", ty = "DateTime<Utc>"),
         arg(name = "bucket", ty = "Option<i64>"),
         arg(name = "max_points", ty = "Option<i32>")
+    ),
+    field(
+        name = "status_history",
+        ty = "Conn<StatusChange>",
+        arg(name = "first", ty = "Option<i32>"),
+        arg(name = "after", ty = "Option<String>"),
+        arg(name = "from", ty = "Option<DateTime<Utc>>"),
+        arg(name = "to", ty = "Option<DateTime<Utc>>")
+    ),
+    field(
+        name = "availability",
+        ty = "Availability",
+        arg(name = "from", ty = "DateTime<Utc>"),
+        arg(name = "to", ty = "DateTime<Utc>")
     )
 )]
 pub enum Asset {
@@ -162,6 +178,29 @@ macro_rules! asset_object {
                 let window = telemetry::Window { from, to, bucket_seconds: bucket, max_points };
                 let series = telemetry::series(&services(ctx).db.conn, tenant(ctx)?, &request, &window).await?;
                 Ok(TelemetrySeries(series))
+            }
+            /// Every status change, newest first, optionally within `[from, to)`.
+            #[graphql(complexity = "page_complexity(child_complexity, first)")]
+            async fn status_history(
+                &self,
+                ctx: &Context<'_>,
+                first: Option<i32>,
+                after: Option<String>,
+                from: Option<DateTime<Utc>>,
+                to: Option<DateTime<Utc>>,
+            ) -> async_graphql::Result<Conn<StatusChange>> {
+                let filter = HistoryFilter { asset_id: self.0.id, from, to };
+                status_gql::history_connection(ctx, filter, first, after).await
+            }
+            /// Share of time in each status over `[from, to)` (at most 366 days): the
+            /// availability factor of OEE.
+            async fn availability(
+                &self,
+                ctx: &Context<'_>,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> async_graphql::Result<Availability> {
+                status_gql::availability(ctx, self.0.id, from, to).await
             }
             $($extra)*
         }

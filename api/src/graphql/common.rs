@@ -32,6 +32,29 @@ pub enum AssetKind {
     Machine,
 }
 
+/// How urgent a job, command or maintenance task is.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+#[graphql(remote = "entity::Priority")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Critical,
+}
+
+/// Who caused a recorded change.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::ActorKind")]
+pub enum ActorKind {
+    User,
+    ApiKey,
+    /// A device through the MQTT bridge.
+    Device,
+    /// Fleetgraph itself (a worker or a rule).
+    System,
+}
+
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::AssetStatus")]
 pub enum AssetStatus {

@@ -14,6 +14,7 @@ pub mod loaders;
 pub mod members;
 pub mod mutation;
 pub mod places;
+pub mod status;
 pub mod subscriptions;
 pub mod telemetry;
 

@@ -9,7 +9,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::db::Db;
-use crate::domain::{alerts, assets as asset_domain};
+use crate::domain::alerts;
+use crate::domain::status::{self, Cause};
 use crate::events::EventBus;
 use entity::{AssetStatus, assets};
 
@@ -54,10 +55,20 @@ pub async fn run(
         }
         let offline = assets::Model {
             status: AssetStatus::Offline,
+            updated_at: now,
             ..asset.clone()
         };
         let reason = format!("no telemetry for {} s", window.as_secs());
-        let mut published = vec![asset_domain::status_event(&offline, asset.status, &reason)];
+        let event = status::record(
+            &tx.tx,
+            &offline,
+            Some(asset.status),
+            &reason,
+            Cause::SYSTEM,
+            now,
+        )
+        .await?;
+        let mut published = vec![event];
         published.extend(alerts::raise_offline(&tx.tx, &offline, window).await?);
         tx.commit().await?;
         for event in published {
