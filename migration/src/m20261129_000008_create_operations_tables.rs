@@ -629,19 +629,17 @@ async fn set_alert_kinds(
                 .await?
                 .ok_or_else(|| DbErr::Migration("no schema_version".into()))?
                 .try_get_by_index(0)?;
-            db.execute_unprepared("PRAGMA writable_schema = ON").await?;
-            let updated = db
-                .execute_raw(Statement::from_sql_and_values(
-                    backend,
-                    "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'alerts'",
-                    [rewritten.into()],
-                ))
-                .await;
-            db.execute_unprepared(&format!("PRAGMA schema_version = {}", version + 1))
-                .await?;
-            db.execute_unprepared("PRAGMA writable_schema = OFF")
-                .await?;
-            updated?;
+            // One multi-statement call, so every step runs on the same pooled connection
+            // (`writable_schema` is per connection).
+            db.execute_unprepared(&format!(
+                "PRAGMA writable_schema = ON; \
+                 UPDATE sqlite_master SET sql = '{}' WHERE type = 'table' AND name = 'alerts'; \
+                 PRAGMA schema_version = {}; \
+                 PRAGMA writable_schema = OFF;",
+                rewritten.replace('\'', "''"),
+                version + 1
+            ))
+            .await?;
         }
         other => {
             return Err(DbErr::Migration(format!("unsupported backend {other:?}")));
