@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -93,45 +92,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Sends the Authorization header typed into GraphiQL's header editor (which GraphiQL keeps in
-/// localStorage) as the `connection_init` payload, read at each connect. async-graphql's page
-/// can only send fixed connection parameters, which would leave subscriptions started from the
-/// playground anonymous.
-const WS_PARAMS_SCRIPT: &str = r#"fleetgraphWsParams = () => {
-        try {
-          const headers = JSON.parse(localStorage.getItem('graphiql:headers') || '{}');
-          const authorization = headers.Authorization || headers.authorization;
-          return authorization ? { authorization } : {};
-        } catch (e) {
-          return {};
-        }
-      };
-
-      "#;
-
-/// The GraphiQL page, with subscriptions over `/graphql/ws` authenticated from the header editor.
-fn playground() -> String {
-    let page = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql/ws")
-        .title("Fleetgraph")
-        .finish();
-    // Both anchors are in async-graphql's template; if a release changes it, the stock page is
-    // served rather than a broken one.
-    if !(page.contains("createUrl = ") && page.contains("fetch: customFetch,")) {
-        return page;
-    }
-    page.replacen(
-        "createUrl = ",
-        &format!("{WS_PARAMS_SCRIPT}createUrl = "),
-        1,
-    )
-    .replacen(
-        "fetch: customFetch,",
-        "fetch: customFetch,\n            wsConnectionParams: fleetgraphWsParams,",
-        1,
-    )
-}
+/// The GraphiQL page. Our own rather than async-graphql's template, so that it pins GraphiQL,
+/// React and ReactDOM with integrity hashes and reports a refused token at once (see the page's
+/// script); `scripts/playground-check/` drives it in a real browser.
+const PLAYGROUND: &str = include_str!("playground.html");
 
 /// Where a request (or WebSocket) came from, for the audit log: the peer's IP, the user agent,
 /// and the request id (`x-request-id`, set by the middleware when the client sent none).
@@ -166,7 +130,7 @@ async fn graphql_get(
     query: RawQuery,
 ) -> Response {
     if query.0.as_deref().is_none_or(str::is_empty) && wants_html(&headers) {
-        return Html(playground()).into_response();
+        return Html(PLAYGROUND).into_response();
     }
     execute(state, connect, method, headers, query, Bytes::new()).await
 }
@@ -253,14 +217,52 @@ async fn execute(
 
 #[cfg(test)]
 mod tests {
+    use super::PLAYGROUND;
+
     #[test]
-    fn the_playground_authenticates_subscriptions_from_the_header_editor() {
-        let page = super::playground();
+    fn the_playground_subscribes_over_the_websocket_endpoint_with_the_header_editor() {
+        // GraphiQL puts the header editor's headers in connection_init by itself, as long as
+        // it is given a subscription URL and no fixed connection parameters.
+        assert!(PLAYGROUND.contains("GraphiQL.createFetcher({"));
+        assert!(PLAYGROUND.contains("new URL('/graphql/ws', window.location.origin)"));
+        assert!(PLAYGROUND.contains("subscriptionUrl: subscriptionUrl.toString(),"));
+        assert!(!PLAYGROUND.contains("wsConnectionParams"));
+        // A refused token is reported from an HTTP request instead of WebSocket retries.
         assert!(
-            page.contains("wsConnectionParams: fleetgraphWsParams,"),
-            "{page}"
+            PLAYGROUND
+                .contains("if (isSubscription(params, opts) && hasAuthorization(opts.headers))")
         );
-        assert!(page.contains("fleetgraphWsParams = () =>"));
-        assert!(page.contains("/graphql/ws"));
+        assert!(PLAYGROUND.contains("return graphiqlFetcher(params, opts);"));
+        assert!(PLAYGROUND.contains("React.createElement(GraphiQL, { fetcher,"));
+    }
+
+    #[test]
+    fn every_asset_of_the_playground_is_pinned_with_an_integrity_hash() {
+        let external = PLAYGROUND.matches("https://").count();
+        assert_eq!(
+            external, 4,
+            "react, react-dom, graphiql's script and stylesheet"
+        );
+        assert_eq!(PLAYGROUND.matches("integrity=\"sha384-").count(), external);
+        assert_eq!(
+            PLAYGROUND.matches("crossorigin=\"anonymous\"").count(),
+            external
+        );
+        for asset in [
+            "react@18.3.1/umd/react.production.min.js",
+            "react-dom@18.3.1/umd/react-dom.production.min.js",
+            "graphiql@4.1.2/graphiql.min.js",
+            "graphiql@4.1.2/graphiql.min.css",
+        ] {
+            assert!(
+                PLAYGROUND.contains(&format!("https://unpkg.com/{asset}")),
+                "{asset}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_playground_says_so_when_graphiql_cannot_be_loaded() {
+        assert!(PLAYGROUND.contains("if (!window.GraphiQL || !window.React || !window.ReactDOM)"));
     }
 }
