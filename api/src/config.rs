@@ -191,6 +191,15 @@ pub struct Config {
     )]
     pub staleness_seconds: u64,
 
+    /// Seconds between sweeps of machine sessions (expiry warnings and idle timeouts).
+    #[arg(
+        long,
+        env = "FLEETGRAPH_SESSIONS_INTERVAL_SECONDS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub sessions_interval_seconds: u64,
+
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(
         long,

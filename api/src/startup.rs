@@ -168,6 +168,16 @@ fn start_workers(config: &Config, services: &Services) -> Workers {
                 .map(|_| ())
         }
     });
+    let (db, events) = (services.db.clone(), services.events.clone());
+    let period = Duration::from_secs(config.sessions_interval_seconds.max(1));
+    workers.every("sessions", period, move || {
+        let (db, events) = (db.clone(), events.clone());
+        async move {
+            crate::workers::sessions::run(&db, &events, chrono::Utc::now())
+                .await
+                .map(|_| ())
+        }
+    });
     if config.demo {
         let (db, events) = (services.db.clone(), services.events.clone());
         workers.spawn("demo simulator", move |stop| {

@@ -241,6 +241,8 @@ pub struct UpdateMember {
     pub role: Option<Role>,
     /// `Some(empty)` lifts the restriction.
     pub site_ids: Option<Vec<Uuid>>,
+    /// `Some(None)` removes the member's badge.
+    pub badge_tag: Option<Option<String>>,
 }
 
 pub async fn update<C: ConnectionTrait>(
@@ -270,6 +272,20 @@ pub async fn update<C: ConnectionTrait>(
     if let Some(site_ids) = &input.site_ids {
         set_sites(db, tenant, member.id, site_ids).await?;
         changes.insert("siteIds".into(), json!(site_ids));
+    }
+    if let Some(badge) = input.badge_tag {
+        // Badges are physical: one per person, unique across the deployment (a clash is a
+        // CONFLICT from the unique index).
+        let badge = validate::optional_text("input.badgeTag", badge.as_deref(), 64)?;
+        users::Entity::update_many()
+            .filter(users::Column::Id.eq(member.user_id))
+            .col_expr(users::Column::BadgeTag, Expr::value(badge.clone()))
+            .col_expr(users::Column::UpdatedAt, Expr::value(now()))
+            .exec(db)
+            .await?;
+        // The tag itself is a credential for starting sessions: the audit row only says whether
+        // one is set.
+        changes.insert("badge".into(), json!(badge.is_some()));
     }
     Ok(Audited::new(
         member.clone(),

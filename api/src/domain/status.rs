@@ -298,7 +298,8 @@ pub async fn availability<C: ConnectionTrait>(
 }
 
 fn seconds_between(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
-    (b - a).num_milliseconds().max(0) as f64 / 1000.0
+    // Microseconds, the precision both backends store, so the segments add up to the whole.
+    (b - a).num_microseconds().unwrap_or(i64::MAX).max(0) as f64 / 1e6
 }
 
 /// Reasons are free text from people in a few places (e-stop, reset, manual status).

@@ -17,7 +17,9 @@ use crate::graphql::common::{
 };
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
 use crate::graphql::loader;
-use crate::graphql::loaders::{LatestOfAsset, MachineKey, RobotKey, SiteKey, ZoneKey};
+use crate::graphql::loaders::{
+    ActiveSessionOfMachine, LatestOfAsset, MachineKey, RobotKey, SiteKey, ZoneKey,
+};
 use crate::graphql::mutation::Mutation;
 use crate::graphql::places::{DeletePayload, Site, Zone};
 use crate::graphql::status::{self as status_gql, Availability, StatusChange};
@@ -261,6 +263,14 @@ asset_object!(Machine {
     }
     async fn configuration(&self, ctx: &Context<'_>) -> async_graphql::Result<Json<serde_json::Value>> {
         Ok(Json(self.detail(ctx).await?.configuration))
+    }
+    /// Who runs the machine now, if anyone.
+    async fn active_session(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::graphql::machine_sessions::MachineSession>> {
+        let session = loader(ctx)?.load_one(ActiveSessionOfMachine(self.0.id)).await?;
+        Ok(session.map(crate::graphql::machine_sessions::MachineSession))
     }
 });
 

@@ -16,7 +16,8 @@ use crate::db::Db;
 use crate::domain::{assets as asset_domain, members, sites as site_domain, zones as zone_domain};
 use crate::error::AppError;
 use entity::{
-    AssetStatus, api_keys, assets, machines, robots, sites, telemetry_latest, users, zones,
+    AssetStatus, api_keys, assets, machine_sessions, machines, robots, sites, telemetry_latest,
+    users, zones,
 };
 
 pub struct AppLoader {
@@ -162,7 +163,8 @@ key!(
     UserKey,
     SitesOfMember,
     ApiKeyKey,
-    AlertRuleKey
+    AlertRuleKey,
+    ActiveSessionOfMachine,
 );
 
 impl AppLoader {
@@ -424,5 +426,27 @@ impl Loader<AlertRuleKey> for AppLoader {
         .await
         .map_err(err)?;
         Ok(rows.into_iter().map(|r| (AlertRuleKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<ActiveSessionOfMachine> for AppLoader {
+    type Value = machine_sessions::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[ActiveSessionOfMachine],
+    ) -> LoadResult<ActiveSessionOfMachine, Self::Value> {
+        let rows = crate::domain::machine_sessions::active_of(
+            &self.db.conn,
+            &self.tenant,
+            &Self::ids(keys, |k| k.0),
+        )
+        .await
+        .map_err(err)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (ActiveSessionOfMachine(r.machine_id), r))
+            .collect())
     }
 }

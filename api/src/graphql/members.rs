@@ -1,6 +1,8 @@
 //! Members over GraphQL.
 
-use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{
+    ComplexObject, Context, ID, InputObject, MaybeUndefined, Object, SimpleObject,
+};
 use chrono::{DateTime, Utc};
 
 use crate::domain::members::{self, AddMember, UpdateMember};
@@ -105,6 +107,8 @@ pub struct UpdateMemberInput {
     pub role: Option<Role>,
     /// Restrict the member to these sites; an empty list lifts the restriction.
     pub site_ids: Option<Vec<ID>>,
+    /// The member's badge or RFID tag for starting machine sessions; null removes it.
+    pub badge_tag: MaybeUndefined<String>,
 }
 
 #[derive(InputObject)]
@@ -195,6 +199,11 @@ impl MembersMutation {
                     id,
                     role: input.role.map(Into::into),
                     site_ids,
+                    badge_tag: match input.badge_tag {
+                        MaybeUndefined::Undefined => None,
+                        MaybeUndefined::Null => Some(None),
+                        MaybeUndefined::Value(tag) => Some(Some(tag)),
+                    },
                 },
             )
             .await

@@ -2,6 +2,7 @@
 //! and retried next period rather than ending the worker.
 
 pub mod retention;
+pub mod sessions;
 pub mod simulator;
 pub mod staleness;
 

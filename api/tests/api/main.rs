@@ -10,6 +10,7 @@ mod helpers;
 mod http_protocol;
 mod identity;
 mod limits;
+mod machine_sessions;
 mod members;
 mod mqtt;
 mod places;
