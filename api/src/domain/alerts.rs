@@ -115,7 +115,7 @@ async fn lock_alert_log<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Re
 }
 
 /// The sites of the given assets (for the `siteId` of events).
-async fn sites_of<C: ConnectionTrait>(
+pub(crate) async fn sites_of<C: ConnectionTrait>(
     db: &C,
     asset_ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, Uuid>> {
