@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod assets;
 pub mod audit;
 pub mod commands;
+pub mod estop;
 pub mod identity;
 pub mod jobs;
 pub mod machine_sessions;

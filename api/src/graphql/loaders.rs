@@ -16,8 +16,8 @@ use crate::db::Db;
 use crate::domain::{assets as asset_domain, members, sites as site_domain, zones as zone_domain};
 use crate::error::AppError;
 use entity::{
-    AssetStatus, api_keys, assets, machine_sessions, machines, robots, sites, telemetry_latest,
-    users, zones,
+    AssetStatus, api_keys, assets, estop_assets, machine_sessions, machines, robots, sites,
+    telemetry_latest, users, zones,
 };
 
 pub struct AppLoader {
@@ -165,6 +165,7 @@ key!(
     ApiKeyKey,
     AlertRuleKey,
     ActiveSessionOfMachine,
+    HaltedByEstop,
 );
 
 impl AppLoader {
@@ -448,5 +449,25 @@ impl Loader<ActiveSessionOfMachine> for AppLoader {
             .into_iter()
             .map(|r| (ActiveSessionOfMachine(r.machine_id), r))
             .collect())
+    }
+}
+
+impl Loader<HaltedByEstop> for AppLoader {
+    type Value = Vec<estop_assets::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[HaltedByEstop]) -> LoadResult<HaltedByEstop, Self::Value> {
+        let rows =
+            crate::domain::estop::assets_of(&self.db.conn, &self.tenant, &Self::ids(keys, |k| k.0))
+                .await
+                .map_err(err)?;
+        let mut out: HashMap<HaltedByEstop, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(HaltedByEstop(row.estop_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(out)
     }
 }

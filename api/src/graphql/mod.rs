@@ -8,6 +8,7 @@ pub mod assets;
 pub mod audit;
 pub mod common;
 pub mod context;
+pub mod estop;
 pub mod identity;
 pub mod introspection;
 pub mod loaders;
@@ -37,6 +38,7 @@ pub struct Query(
     telemetry::TelemetryQuery,
     alerts::AlertsQuery,
     machine_sessions::MachineSessionsQuery,
+    estop::EstopQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +51,7 @@ pub struct Mutation(
     telemetry::TelemetryMutation,
     alerts::AlertsMutation,
     machine_sessions::MachineSessionsMutation,
+    estop::EstopMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -6,6 +6,7 @@ mod api_keys;
 mod assets;
 mod audit;
 mod dataloader;
+mod estop;
 mod helpers;
 mod http_protocol;
 mod identity;
