@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -302,11 +302,11 @@ async fn store_points<C: ConnectionTrait>(
             DO UPDATE SET value = excluded.value, quality = excluded.quality";
         let values = vec![
             organization_id.into(),
-            samples.iter().map(|s| s.asset_id).collect::<Vec<_>>().into(),
-            samples.iter().map(|s| s.metric.clone()).collect::<Vec<_>>().into(),
-            samples.iter().map(|s| s.ts).collect::<Vec<_>>().into(),
-            samples.iter().map(|s| s.value).collect::<Vec<_>>().into(),
-            qualities(samples.iter()).into(),
+            array(samples.iter().map(|s| s.asset_id)),
+            array(samples.iter().map(|s| s.metric.clone())),
+            array(samples.iter().map(|s| s.ts)),
+            array(samples.iter().map(|s| s.value)),
+            array(samples.iter().map(|s| quality_str(s.quality).to_owned())),
         ];
         return execute_pg(db, sql, values).await;
     }
@@ -331,8 +331,12 @@ async fn store_points<C: ConnectionTrait>(
     Ok(())
 }
 
-fn qualities<'a>(samples: impl Iterator<Item = &'a Sample>) -> Vec<String> {
-    samples.map(|s| quality_str(s.quality).to_owned()).collect()
+/// One column of an array-bound statement (PostgreSQL `$n::type[]`).
+fn array<T>(items: impl Iterator<Item = T>) -> sea_orm::Value
+where
+    Vec<T>: Into<sea_orm::Value>,
+{
+    items.collect::<Vec<T>>().into()
 }
 
 /// Runs one PostgreSQL statement (the array-bound forms of the ingest writes).
@@ -394,10 +398,10 @@ async fn recompute_rollups<C: ConnectionTrait>(
                 sum_sq = excluded.sum_sq";
         let values = vec![
             organization_id.into(),
-            spans.keys().map(|(a, _)| *a).collect::<Vec<_>>().into(),
-            spans.keys().map(|(_, m)| (*m).to_owned()).collect::<Vec<_>>().into(),
-            spans.values().map(|(lo, _)| *lo).collect::<Vec<_>>().into(),
-            spans.values().map(|(_, hi)| hi + MINUTE_MS).collect::<Vec<_>>().into(),
+            array(spans.keys().map(|(a, _)| *a)),
+            array(spans.keys().map(|(_, m)| (*m).to_owned())),
+            array(spans.values().map(|(lo, _)| *lo)),
+            array(spans.values().map(|(_, hi)| hi + MINUTE_MS)),
         ];
         return execute_pg(db, sql, values).await;
     }
@@ -501,20 +505,17 @@ async fn update_latest<C: ConnectionTrait>(
         let rows: Vec<&Sample> = newest.into_values().collect();
         let values = vec![
             organization_id.into(),
-            rows.iter().map(|s| s.asset_id).collect::<Vec<_>>().into(),
-            rows.iter().map(|s| s.metric.clone()).collect::<Vec<_>>().into(),
-            rows.iter().map(|s| s.ts).collect::<Vec<_>>().into(),
-            rows.iter().map(|s| s.value).collect::<Vec<_>>().into(),
-            qualities(rows.iter().copied()).into(),
-            rows.iter()
-                .map(|s| {
-                    units
-                        .get(&(s.asset_id, s.metric.clone()))
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .collect::<Vec<_>>()
-                .into(),
+            array(rows.iter().map(|s| s.asset_id)),
+            array(rows.iter().map(|s| s.metric.clone())),
+            array(rows.iter().map(|s| s.ts)),
+            array(rows.iter().map(|s| s.value)),
+            array(rows.iter().map(|s| quality_str(s.quality).to_owned())),
+            array(rows.iter().map(|s| {
+                units
+                    .get(&(s.asset_id, s.metric.clone()))
+                    .cloned()
+                    .unwrap_or_default()
+            })),
         ];
         return execute_pg(db, sql, values).await;
     }
@@ -627,8 +628,8 @@ async fn touch_assets<C: ConnectionTrait>(db: &C, samples: &[Sample]) -> Result<
             WHERE assets.id = seen.id \
                 AND (assets.last_seen_at IS NULL OR assets.last_seen_at < seen.ts)";
         let values = vec![
-            newest.keys().copied().collect::<Vec<_>>().into(),
-            newest.values().copied().collect::<Vec<_>>().into(),
+            array(newest.keys().copied()),
+            array(newest.values().copied()),
         ];
         return execute_pg(db, sql, values).await;
     }

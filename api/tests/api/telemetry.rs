@@ -1167,7 +1167,12 @@ async fn one_batch_sets_the_last_seen_at_of_each_of_its_assets_to_that_assets_ne
     let t = Utc::now() - Duration::minutes(10);
     // The last robot already reported later than anything in the batch below.
     let later = t + Duration::minutes(5);
-    ingest_ok(&app, &owner.token, json!([point(&ids[3], "cpu", later, 1.0)])).await;
+    ingest_ok(
+        &app,
+        &owner.token,
+        json!([point(&ids[3], "cpu", later, 1.0)]),
+    )
+    .await;
 
     // Robot i's newest point is t + i seconds, sent before its older points.
     let mut batch = Vec::new();
@@ -1181,7 +1186,9 @@ async fn one_batch_sets_the_last_seen_at_of_each_of_its_assets_to_that_assets_ne
 
     let query = "query($id: ID!) { asset(id: $id) { lastSeenAt } }";
     for (i, id) in ids.iter().enumerate() {
-        let body = app.gql(Some(&owner.token), query, json!({ "id": id })).await;
+        let body = app
+            .gql(Some(&owner.token), query, json!({ "id": id }))
+            .await;
         assert_ok(&body);
         let expected = if i == 3 {
             later
@@ -1197,14 +1204,17 @@ async fn one_batch_sets_the_last_seen_at_of_each_of_its_assets_to_that_assets_ne
 }
 
 #[tokio::test]
-async fn a_batch_of_many_series_re_sent_with_changes_keeps_points_latest_values_and_rollups_exact() {
+async fn a_batch_of_many_series_re_sent_with_changes_keeps_points_latest_values_and_rollups_exact()
+{
     let app = TestApp::spawn().await;
     let owner = app.sign_up(&slug("tm-many")).await;
     let site = app.create_site(&owner.token, "plant").await;
     let ids = robots(&app, &owner, &site, "many", 3).await;
     let t = base_time();
     let metrics = ["cpu", "temp"];
-    let value = |a: usize, m: usize, s: i64, round: i64| (a * 100 + m * 10) as f64 + s as f64 * 0.5 + round as f64;
+    let value = |a: usize, m: usize, s: i64, round: i64| {
+        (a * 100 + m * 10) as f64 + s as f64 * 0.5 + round as f64
+    };
     // Two minutes of points every 20 s for 3 robots x 2 metrics, with a quality and a unit.
     let batch = |round: i64, seconds: &[i64]| -> Vec<Value> {
         let mut points = Vec::new();
@@ -1236,7 +1246,11 @@ async fn a_batch_of_many_series_re_sent_with_changes_keeps_points_latest_values_
                 .collect();
             assert_eq!(raw(&raw_series), expected, "{metric} of robot {a}");
             assert!(
-                raw_series["points"].as_array().unwrap().iter().all(|p| p["quality"] == "UNCERTAIN"),
+                raw_series["points"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|p| p["quality"] == "UNCERTAIN"),
                 "{raw_series}"
             );
             let minutes = series_ok(&app, &owner.token, id, metric, t, to, Some(60)).await;
@@ -1298,7 +1312,9 @@ async fn concurrent_batches_into_the_same_minutes_leave_every_rollup_exact() {
             json!(points)
         })
         .collect();
-    let calls = batches.iter().map(|b| ingest(&app, &owner.token, b.clone()));
+    let calls = batches
+        .iter()
+        .map(|b| ingest(&app, &owner.token, b.clone()));
     for body in futures::future::join_all(calls).await {
         assert_ok(&body);
         assert_eq!(body["data"]["ingestTelemetry"]["accepted"], 300, "{body}");
@@ -1349,5 +1365,8 @@ async fn an_ingest_call_costs_the_same_statements_for_one_asset_and_for_twenty()
     let before = app.sql_statements();
     ingest_ok(&app, &owner.token, batch(&ids, 20)).await;
     let twenty = app.sql_statements() - before;
-    assert_eq!(one, twenty, "1 asset: {one} statements, 20 assets: {twenty}");
+    assert_eq!(
+        one, twenty,
+        "1 asset: {one} statements, 20 assets: {twenty}"
+    );
 }
