@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -248,8 +248,15 @@ pub async fn ingest<C: ConnectionTrait>(
     let samples: Vec<Sample> = samples.into_values().collect();
     let organization_id = tenant.organization_id;
     store_points(db, organization_id, &samples).await?;
-    recompute_rollups(db, organization_id, &samples).await?;
+    // The latest values come before the rollups on purpose. Upserting a series' latest row
+    // locks it (inserted, updated, or left alone by the WHERE: PostgreSQL locks every
+    // conflicting row), so concurrent batches of the same series queue here until the earlier
+    // one commits. The rollup recompute that follows is a new statement, with a new snapshot
+    // (READ COMMITTED), that therefore sees the points of every batch committed before it. Were
+    // the rollups first, two batches writing the same minute could each recompute it without the
+    // other's points and the later commit would lose the earlier one's.
     update_latest(db, organization_id, &samples, &units).await?;
+    recompute_rollups(db, organization_id, &samples).await?;
     update_catalog(db, organization_id, &samples, &units).await?;
     touch_assets(db, &samples).await?;
     let status_events = bring_online(db, Cause::of(tenant), &resolved, &samples).await?;
@@ -283,6 +290,27 @@ async fn store_points<C: ConnectionTrait>(
     samples: &[Sample],
 ) -> Result<()> {
     use telemetry_points::Column as P;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // One array per column instead of six parameters per point: PostgreSQL then parses,
+        // binds and plans a statement of six parameters rather than 6,000. The samples are in
+        // key order, and so are the rows the INSERT writes (deadlock-free against concurrent
+        // re-sends).
+        let sql = "INSERT INTO telemetry_points (asset_id, organization_id, metric, ts, value, quality) \
+            SELECT u.asset_id, $1::uuid, u.metric, u.ts, u.value, u.quality \
+            FROM UNNEST($2::uuid[], $3::text[], $4::int8[], $5::float8[], $6::text[]) \
+                AS u(asset_id, metric, ts, value, quality) \
+            ON CONFLICT (asset_id, metric, ts) \
+            DO UPDATE SET value = excluded.value, quality = excluded.quality";
+        let values = vec![
+            organization_id.into(),
+            array(samples.iter().map(|s| s.asset_id)),
+            array(samples.iter().map(|s| s.metric.clone())),
+            array(samples.iter().map(|s| s.ts)),
+            array(samples.iter().map(|s| s.value)),
+            array(samples.iter().map(|s| quality_str(s.quality).to_owned())),
+        ];
+        return execute_pg(db, sql, values).await;
+    }
     for chunk in samples.chunks(INSERT_CHUNK) {
         let rows = chunk.iter().map(|s| telemetry_points::ActiveModel {
             asset_id: sea_orm::Set(s.asset_id),
@@ -304,6 +332,29 @@ async fn store_points<C: ConnectionTrait>(
     Ok(())
 }
 
+/// One column of an array-bound statement (PostgreSQL `$n::type[]`).
+fn array<T>(items: impl Iterator<Item = T>) -> sea_orm::Value
+where
+    Vec<T>: Into<sea_orm::Value>,
+{
+    items.collect::<Vec<T>>().into()
+}
+
+/// Runs one PostgreSQL statement (the array-bound forms of the ingest writes).
+async fn execute_pg<C: ConnectionTrait>(
+    db: &C,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<()> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        values,
+    ))
+    .await?;
+    Ok(())
+}
+
 /// The assets and metrics of the series that share one span of minutes.
 type SeriesGroup<'a> = (BTreeSet<Uuid>, BTreeSet<&'a str>);
 
@@ -315,10 +366,8 @@ async fn recompute_rollups<C: ConnectionTrait>(
 ) -> Result<()> {
     use telemetry_points::Column as P;
     use telemetry_rollups::Column as R;
-    // The touched minute span of each (asset, metric) series, then series grouped by span: a
-    // batch whose series all cover the same minutes (the usual case) costs one statement.
-    // Recomputing from the raw points is exact whatever else lies in the span, so the cross
-    // product of a group's assets and metrics, and minutes between touched ones, are safe to
+    // The touched minute span of each (asset, metric) series. Recomputing from the raw points
+    // is exact whatever else lies in the span, so minutes between touched ones are safe to
     // include.
     let mut spans: BTreeMap<(Uuid, &str), (i64, i64)> = BTreeMap::new();
     for s in samples {
@@ -331,6 +380,36 @@ async fn recompute_rollups<C: ConnectionTrait>(
             })
             .or_insert((bucket, bucket));
     }
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Exactly the batch's series, each with its own span, in one statement. Only these
+        // series are locked by this transaction (their latest rows, see `ingest`); recomputing
+        // another series here, as the cross product below does, could overwrite a concurrent
+        // batch's rollup of it with a snapshot that lacks that batch's points.
+        let sql = "INSERT INTO telemetry_rollups \
+                (asset_id, organization_id, metric, bucket, \"count\", \"sum\", \"min\", \"max\", sum_sq) \
+            SELECT p.asset_id, $1::uuid, p.metric, (p.ts / 60000) * 60000 AS b, \
+                COUNT(p.value), SUM(p.value), MIN(p.value), MAX(p.value), SUM(p.value * p.value) \
+            FROM UNNEST($2::uuid[], $3::text[], $4::int8[], $5::int8[]) AS s(asset_id, metric, lo, hi) \
+            JOIN telemetry_points p \
+                ON p.asset_id = s.asset_id AND p.metric = s.metric AND p.ts >= s.lo AND p.ts < s.hi \
+            GROUP BY p.asset_id, p.metric, b \
+            ORDER BY p.asset_id, p.metric, b \
+            ON CONFLICT (asset_id, metric, bucket) DO UPDATE SET \"count\" = excluded.\"count\", \
+                \"sum\" = excluded.\"sum\", \"min\" = excluded.\"min\", \"max\" = excluded.\"max\", \
+                sum_sq = excluded.sum_sq";
+        let values = vec![
+            organization_id.into(),
+            array(spans.keys().map(|(a, _)| *a)),
+            array(spans.keys().map(|(_, m)| (*m).to_owned())),
+            array(spans.values().map(|(lo, _)| *lo)),
+            array(spans.values().map(|(_, hi)| hi + MINUTE_MS)),
+        ];
+        return execute_pg(db, sql, values).await;
+    }
+    // SQLite has no arrays: series are grouped by span, and each group costs one statement over
+    // the cross product of its assets and metrics (one statement for a batch whose series all
+    // cover the same minutes, the usual case). SQLite serialises write transactions
+    // (`Db::begin_write`), so recomputing series outside the batch is harmless there.
     let mut groups: BTreeMap<(i64, i64), SeriesGroup<'_>> = BTreeMap::new();
     for ((asset_id, metric), span) in spans {
         let group = groups.entry(span).or_default();
@@ -411,6 +490,35 @@ async fn update_latest<C: ConnectionTrait>(
         if s.ts >= entry.ts {
             *entry = s;
         }
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Arrays cannot hold NULL through the driver's binding, so "no unit" travels as '' (a
+        // reported unit is never empty: `ingest` drops blank ones).
+        let sql = "INSERT INTO telemetry_latest \
+                (asset_id, organization_id, metric, ts, value, quality, unit) \
+            SELECT u.asset_id, $1::uuid, u.metric, u.ts, u.value, u.quality, NULLIF(u.unit, '') \
+            FROM UNNEST($2::uuid[], $3::text[], $4::int8[], $5::float8[], $6::text[], $7::text[]) \
+                AS u(asset_id, metric, ts, value, quality, unit) \
+            ON CONFLICT (asset_id, metric) DO UPDATE SET ts = excluded.ts, \
+                value = excluded.value, quality = excluded.quality, \
+                unit = COALESCE(excluded.unit, telemetry_latest.unit) \
+            WHERE telemetry_latest.ts <= excluded.ts";
+        let rows: Vec<&Sample> = newest.into_values().collect();
+        let values = vec![
+            organization_id.into(),
+            array(rows.iter().map(|s| s.asset_id)),
+            array(rows.iter().map(|s| s.metric.clone())),
+            array(rows.iter().map(|s| s.ts)),
+            array(rows.iter().map(|s| s.value)),
+            array(rows.iter().map(|s| quality_str(s.quality).to_owned())),
+            array(rows.iter().map(|s| {
+                units
+                    .get(&(s.asset_id, s.metric.clone()))
+                    .cloned()
+                    .unwrap_or_default()
+            })),
+        ];
+        return execute_pg(db, sql, values).await;
     }
     let rows: Vec<_> = newest
         .into_values()
@@ -497,6 +605,7 @@ fn display_name(key: &str) -> String {
     }
 }
 
+/// Moves each reporting asset's `last_seen_at` forward to its newest point, in one statement.
 async fn touch_assets<C: ConnectionTrait>(db: &C, samples: &[Sample]) -> Result<()> {
     // Ordered by asset: concurrent batches update rows in the same order (no deadlock).
     let mut newest: BTreeMap<Uuid, i64> = BTreeMap::new();
@@ -504,20 +613,49 @@ async fn touch_assets<C: ConnectionTrait>(db: &C, samples: &[Sample]) -> Result<
         let e = newest.entry(s.asset_id).or_insert(s.ts);
         *e = std::cmp::max(*e, s.ts);
     }
-    for (asset_id, ts) in newest {
-        let Some(seen) = DateTime::from_timestamp_millis(ts) else {
-            continue;
-        };
-        asset_rows::Entity::update_many()
-            .filter(asset_rows::Column::Id.eq(asset_id))
-            .filter(
-                sea_orm::Condition::any()
-                    .add(asset_rows::Column::LastSeenAt.is_null())
-                    .add(asset_rows::Column::LastSeenAt.lt(seen)),
-            )
-            .col_expr(asset_rows::Column::LastSeenAt, Expr::value(Some(seen)))
-            .exec(db)
-            .await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // UPDATE ... FROM locks rows in whatever order its join runs, which is not necessarily
+        // the order of the arrays; the CTE locks them in id order first (NO KEY UPDATE, as the
+        // UPDATE itself would, so it does not conflict with the foreign-key checks of other
+        // batches' points). MATERIALIZED keeps the locking step from being folded away.
+        let sql = "WITH seen AS MATERIALIZED ( \
+                SELECT a.id, timestamptz 'epoch' + u.ms * interval '1 millisecond' AS ts \
+                FROM assets a JOIN UNNEST($1::uuid[], $2::int8[]) AS u(id, ms) ON a.id = u.id \
+                WHERE a.last_seen_at IS NULL \
+                    OR a.last_seen_at < timestamptz 'epoch' + u.ms * interval '1 millisecond' \
+                ORDER BY a.id \
+                FOR NO KEY UPDATE OF a) \
+            UPDATE assets SET last_seen_at = seen.ts FROM seen \
+            WHERE assets.id = seen.id \
+                AND (assets.last_seen_at IS NULL OR assets.last_seen_at < seen.ts)";
+        let values = vec![
+            array(newest.keys().copied()),
+            array(newest.values().copied()),
+        ];
+        return execute_pg(db, sql, values).await;
+    }
+    // SQLite (3.33 and later) has UPDATE ... FROM; VALUES names its columns column1, column2.
+    let rows: Vec<(Uuid, DateTime<Utc>)> = newest
+        .into_iter()
+        .filter_map(|(id, ts)| Some((id, DateTime::from_timestamp_millis(ts)?)))
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let tuples = vec!["(?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "UPDATE assets SET last_seen_at = v.ts \
+             FROM (SELECT column1 AS id, column2 AS ts FROM (VALUES {tuples})) AS v \
+             WHERE assets.id = v.id AND (assets.last_seen_at IS NULL OR assets.last_seen_at < v.ts)"
+        );
+        let values: Vec<sea_orm::Value> = chunk
+            .iter()
+            .flat_map(|(id, ts)| [(*id).into(), (*ts).into()])
+            .collect();
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            sql,
+            values,
+        ))
+        .await?;
     }
     Ok(())
 }

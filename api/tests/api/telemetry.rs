@@ -1142,3 +1142,231 @@ async fn the_latest_values_of_5_and_of_50_assets_cost_the_same_statements() {
         "5 assets: {small_cost} statements, 50: {large_cost}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batches of many series: the set-based write path
+
+/// `n` robots of one site, named `prefix-0` onwards.
+async fn robots(app: &TestApp, owner: &Session, site: &str, prefix: &str, n: usize) -> Vec<String> {
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        ids.push(
+            app.create_robot(&owner.token, site, None, &format!("{prefix}-{i}"))
+                .await,
+        );
+    }
+    ids
+}
+
+#[tokio::test]
+async fn one_batch_sets_the_last_seen_at_of_each_of_its_assets_to_that_assets_newest_point() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&slug("tm-seen")).await;
+    let site = app.create_site(&owner.token, "plant").await;
+    let ids = robots(&app, &owner, &site, "seen", 4).await;
+    let t = Utc::now() - Duration::minutes(10);
+    // The last robot already reported later than anything in the batch below.
+    let later = t + Duration::minutes(5);
+    ingest_ok(
+        &app,
+        &owner.token,
+        json!([point(&ids[3], "cpu", later, 1.0)]),
+    )
+    .await;
+
+    // Robot i's newest point is t + i seconds, sent before its older points.
+    let mut batch = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let newest = t + Duration::seconds(i as i64);
+        batch.push(point(id, "cpu", newest, 1.0));
+        batch.push(point(id, "temp", newest - Duration::seconds(30), 2.0));
+        batch.push(point(id, "cpu", newest - Duration::seconds(60), 3.0));
+    }
+    ingest_ok(&app, &owner.token, json!(batch)).await;
+
+    let query = "query($id: ID!) { asset(id: $id) { lastSeenAt } }";
+    for (i, id) in ids.iter().enumerate() {
+        let body = app
+            .gql(Some(&owner.token), query, json!({ "id": id }))
+            .await;
+        assert_ok(&body);
+        let expected = if i == 3 {
+            later
+        } else {
+            t + Duration::seconds(i as i64)
+        };
+        assert_eq!(
+            ms_of(&body["data"]["asset"]["lastSeenAt"]),
+            expected.timestamp_millis(),
+            "robot {i}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_many_series_re_sent_with_changes_keeps_points_latest_values_and_rollups_exact()
+{
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&slug("tm-many")).await;
+    let site = app.create_site(&owner.token, "plant").await;
+    let ids = robots(&app, &owner, &site, "many", 3).await;
+    let t = base_time();
+    let metrics = ["cpu", "temp"];
+    let value = |a: usize, m: usize, s: i64, round: i64| {
+        (a * 100 + m * 10) as f64 + s as f64 * 0.5 + round as f64
+    };
+    // Two minutes of points every 20 s for 3 robots x 2 metrics, with a quality and a unit.
+    let batch = |round: i64, seconds: &[i64]| -> Vec<Value> {
+        let mut points = Vec::new();
+        for (a, id) in ids.iter().enumerate() {
+            for (m, metric) in metrics.iter().enumerate() {
+                for &s in seconds {
+                    points.push(json!({
+                        "assetId": id, "metric": metric, "ts": rfc(t + Duration::seconds(s)),
+                        "value": value(a, m, s, round), "quality": "UNCERTAIN", "unit": "u",
+                    }));
+                }
+            }
+        }
+        points
+    };
+    let first: Vec<i64> = (0..6).map(|i| i * 20).collect();
+    ingest_ok(&app, &owner.token, json!(batch(0, &first))).await;
+    // Re-sent: the first two minutes with new values, plus a third minute of new points.
+    let second: Vec<i64> = (0..9).map(|i| i * 20).collect();
+    ingest_ok(&app, &owner.token, json!(batch(1, &second))).await;
+
+    let to = t + Duration::minutes(10);
+    for (a, id) in ids.iter().enumerate() {
+        for (m, metric) in metrics.iter().enumerate() {
+            let raw_series = series_ok(&app, &owner.token, id, metric, t, to, None).await;
+            let expected: Vec<(i64, f64)> = second
+                .iter()
+                .map(|&s| (t.timestamp_millis() + s * 1000, value(a, m, s, 1)))
+                .collect();
+            assert_eq!(raw(&raw_series), expected, "{metric} of robot {a}");
+            assert!(
+                raw_series["points"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|p| p["quality"] == "UNCERTAIN"),
+                "{raw_series}"
+            );
+            let minutes = series_ok(&app, &owner.token, id, metric, t, to, Some(60)).await;
+            let buckets = minutes["buckets"].as_array().unwrap();
+            assert_eq!(buckets.len(), 3, "{minutes}");
+            for (minute, bucket) in buckets.iter().enumerate() {
+                let values: Vec<f64> = second
+                    .iter()
+                    .filter(|&&s| s / 60 == minute as i64)
+                    .map(|&s| value(a, m, s, 1))
+                    .collect();
+                assert_bucket(bucket, t + Duration::minutes(minute as i64), &values);
+            }
+        }
+    }
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "query($id: ID!) { asset(id: $id) { latest { metric ts value quality unit } } }",
+            json!({ "id": ids[1] }),
+        )
+        .await;
+    assert_ok(&body);
+    let newest = (t + Duration::seconds(160)).timestamp_millis();
+    let latest = body["data"]["asset"]["latest"].as_array().unwrap();
+    assert_eq!(latest.len(), 2, "{body}");
+    for (m, (row, metric)) in latest.iter().zip(metrics).enumerate() {
+        assert_eq!(row["metric"], metric, "{body}");
+        assert_eq!(ms_of(&row["ts"]), newest, "{body}");
+        assert_eq!(row["value"], value(1, m, 160, 1), "{body}");
+        assert_eq!(row["quality"], "UNCERTAIN", "{body}");
+        assert_eq!(row["unit"], "u", "{body}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_batches_into_the_same_minutes_leave_every_rollup_exact() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&slug("tm-race")).await;
+    let site = app.create_site(&owner.token, "plant").await;
+    let ids = robots(&app, &owner, &site, "race", 5).await;
+    let t = base_time();
+    // Eight batches, each one second of every series, all in the same two minutes: on
+    // PostgreSQL they run in concurrent transactions that recompute the same buckets.
+    const BATCHES: i64 = 8;
+    let value = |a: usize, s: i64| (a as i64 * 1000 + s) as f64;
+    let batches: Vec<Value> = (0..BATCHES)
+        .map(|b| {
+            let mut points = Vec::new();
+            for (a, id) in ids.iter().enumerate() {
+                for metric in ["cpu", "temp", "load"] {
+                    for k in 0..20 {
+                        // Seconds b, b + 8, b + 16, ...: every batch spans both minutes.
+                        let s = b + k * BATCHES;
+                        points.push(point(id, metric, t + Duration::seconds(s), value(a, s)));
+                    }
+                }
+            }
+            json!(points)
+        })
+        .collect();
+    let calls = batches
+        .iter()
+        .map(|b| ingest(&app, &owner.token, b.clone()));
+    for body in futures::future::join_all(calls).await {
+        assert_ok(&body);
+        assert_eq!(body["data"]["ingestTelemetry"]["accepted"], 300, "{body}");
+    }
+
+    let to = t + Duration::minutes(10);
+    let seconds = 20 * BATCHES;
+    for (a, id) in ids.iter().enumerate() {
+        for metric in ["cpu", "temp", "load"] {
+            let minutes = series_ok(&app, &owner.token, id, metric, t, to, Some(60)).await;
+            let buckets = minutes["buckets"].as_array().unwrap();
+            assert_eq!(buckets.len(), ((seconds + 59) / 60) as usize, "{minutes}");
+            for (minute, bucket) in buckets.iter().enumerate() {
+                let values: Vec<f64> = (0..seconds)
+                    .filter(|s| s / 60 == minute as i64)
+                    .map(|s| value(a, s))
+                    .collect();
+                assert_bucket(bucket, t + Duration::minutes(minute as i64), &values);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_ingest_call_costs_the_same_statements_for_one_asset_and_for_twenty() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&slug("tm-cost")).await;
+    let site = app.create_site(&owner.token, "plant").await;
+    let ids = robots(&app, &owner, &site, "cost", 20).await;
+    let t = base_time();
+    let batch = |assets: &[String], offset: i64| -> Value {
+        let mut points = Vec::new();
+        for id in assets {
+            for metric in ["cpu", "temp"] {
+                for s in 0..3 {
+                    points.push(point(id, metric, t + Duration::seconds(offset + s), 1.0));
+                }
+            }
+        }
+        json!(points)
+    };
+    // Warm-up: the catalog and every asset's first values exist before measuring.
+    ingest_ok(&app, &owner.token, batch(&ids, 0)).await;
+
+    let before = app.sql_statements();
+    ingest_ok(&app, &owner.token, batch(&ids[..1], 10)).await;
+    let one = app.sql_statements() - before;
+    let before = app.sql_statements();
+    ingest_ok(&app, &owner.token, batch(&ids, 20)).await;
+    let twenty = app.sql_statements() - before;
+    assert_eq!(
+        one, twenty,
+        "1 asset: {one} statements, 20 assets: {twenty}"
+    );
+}
