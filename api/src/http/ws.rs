@@ -32,6 +32,14 @@
 //! Shape: one task per socket reads messages, keeps the timers and owns the operations; one task
 //! per operation drives its `execute_stream` and pushes results into a bounded queue; one writer
 //! task drains the queue into the socket. Dropping the socket task aborts every operation.
+//!
+//! Subscriptions that would compute the same responses (same request, callers who see the same
+//! things) share one execution across sockets: see [`shared`]. Their operation task then only
+//! forwards the group's pre-serialised payloads under its own id.
+
+mod shared;
+
+pub use shared::SharedStreams;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -82,6 +90,11 @@ pub struct WsConfig {
     /// Outgoing messages one socket may have queued; a client that lets it fill is too slow
     /// (1013). Bounds the memory one slow socket can hold.
     pub send_queue: usize,
+    /// The read buffer every socket allocates up front, and the most one read takes from the
+    /// network. tungstenite's default (128 KiB) was most of the server's ~145 KiB per idle
+    /// subscriber; client messages are small, and a larger one (up to `max_message_bytes`)
+    /// still arrives, in more reads.
+    pub read_buffer_bytes: usize,
 }
 
 impl Default for WsConfig {
@@ -94,6 +107,7 @@ impl Default for WsConfig {
             max_operations: 50,
             max_message_bytes: 256 * 1024,
             send_queue: 1024,
+            read_buffer_bytes: 4 * 1024,
         }
     }
 }
@@ -148,12 +162,18 @@ pub trait WsBackend: Send + Sync + 'static {
 
     /// Adds what resolvers read (the caller, loaders) to one operation's request.
     fn prepare(&self, request: Request, caller: &Caller) -> Request;
+
+    /// Where subscriptions are shared between operations, if they are (see [`shared`]).
+    fn shared_streams(&self) -> Option<&SharedStreams> {
+        None
+    }
 }
 
 /// The application's backend: the same authenticator and request data as `POST /graphql`.
 pub struct AppBackend {
     pub auth: Arc<super::auth::Authenticator>,
     pub db: Db,
+    pub shared: SharedStreams,
 }
 
 impl WsBackend for AppBackend {
@@ -177,6 +197,10 @@ impl WsBackend for AppBackend {
         };
         request.data(caller.clone())
     }
+
+    fn shared_streams(&self) -> Option<&SharedStreams> {
+        Some(&self.shared)
+    }
 }
 
 /// `GET /graphql/ws`.
@@ -189,6 +213,7 @@ pub async fn graphql_ws(
     let backend = Arc::new(AppBackend {
         auth: state.auth.clone(),
         db: state.services.db.clone(),
+        shared: state.ws_streams.clone(),
     });
     upgrade(
         ws,
@@ -226,6 +251,7 @@ pub fn upgrade<E: Executor, B: WsBackend>(
     ws.protocols([protocol.name()])
         .max_message_size(config.max_message_bytes)
         .max_frame_size(config.max_message_bytes)
+        .read_buffer_size(config.read_buffer_bytes)
         .on_upgrade(move |socket| {
             serve(socket, executor, backend, config, protocol, origin).instrument(span)
         })
@@ -637,6 +663,12 @@ impl<E: Executor, B: WsBackend> Connection<E, B> {
                 }
             }
         }
+        let share_key = match caller {
+            Caller::Tenant(tenant) if self.backend.shared_streams().is_some() => {
+                shared::ShareKey::of(&payload, tenant.view())
+            }
+            _ => None,
+        };
         let request: Request = serde_json::from_value(payload)
             .map_err(|_| Shutdown::invalid("subscribe payload is not a GraphQL request"))?;
         if self.operations.len() >= self.config.max_operations {
@@ -656,10 +688,29 @@ impl<E: Executor, B: WsBackend> Connection<E, B> {
             Caller::Tenant(tenant) => tenant.origin.request_id.clone_from(&request_id),
             Caller::Anonymous(origin) => origin.request_id.clone_from(&request_id),
         }
-        let request = self.backend.prepare(request, &caller);
-        let stream = self.executor.execute_stream(request, None);
         let span = tracing::debug_span!("operation", id = %id, request_id = %request_id);
-        let task = run_operation(id.clone(), stream, self.protocol, self.out.clone());
+        let start = || {
+            let request = self.backend.prepare(request, &caller);
+            self.executor.execute_stream(request, None)
+        };
+        let task: BoxFuture<'static, (String, OpEnd)> =
+            match (share_key, self.backend.shared_streams()) {
+                (Some(key), Some(streams)) => {
+                    let membership = streams.join(key, request_id.clone(), span.clone(), start);
+                    Box::pin(shared::run_member(
+                        id.clone(),
+                        membership,
+                        self.protocol,
+                        self.out.clone(),
+                    ))
+                }
+                _ => Box::pin(run_operation(
+                    id.clone(),
+                    start(),
+                    self.protocol,
+                    self.out.clone(),
+                )),
+            };
         let handle = self
             .tasks
             .spawn(REQUEST_ID.scope(request_id, task).instrument(span));
@@ -1017,6 +1068,7 @@ mod tests {
             max_operations: 3,
             max_message_bytes: 16 * 1024,
             send_queue: 64,
+            read_buffer_bytes: 4 * 1024,
         }
     }
 
