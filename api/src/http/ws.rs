@@ -1018,6 +1018,25 @@ mod tests {
             })
         }
 
+        /// 0, 1, 2, ... every 5 ms, counting the runs of this resolver in the backend.
+        async fn counted(&self, ctx: &Context<'_>) -> impl Stream<Item = i32> + use<> {
+            if let Ok(backend) = ctx.data::<Arc<TestBackend>>() {
+                backend.executions.fetch_add(1, Ordering::SeqCst);
+            }
+            futures::stream::unfold(0, |i| async move {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Some((i, i + 1))
+            })
+        }
+
+        /// 32 KiB strings, one every millisecond, until stopped.
+        async fn chunks(&self) -> impl Stream<Item = String> + use<> {
+            futures::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                Some(("x".repeat(32 * 1024), ()))
+            })
+        }
+
         /// An internal error whose text must not reach the client.
         async fn boom(&self) -> impl Stream<Item = async_graphql::Result<i32>> + use<> {
             let err = AppError::Internal(anyhow::anyhow!("SELECT secret FROM vault"));
@@ -1033,6 +1052,10 @@ mod tests {
         invalid: AtomicBool,
         checks: AtomicUsize,
         flood_dropped: AtomicBool,
+        /// Runs of the `counted` resolver.
+        executions: AtomicUsize,
+        /// Set: subscriptions are shared, as the application's backend does.
+        shared: Option<SharedStreams>,
     }
 
     impl WsBackend for TestBackend {
@@ -1056,6 +1079,10 @@ mod tests {
         fn prepare(&self, request: Request, caller: &Caller) -> Request {
             request.data(caller.clone())
         }
+
+        fn shared_streams(&self) -> Option<&SharedStreams> {
+            self.shared.as_ref()
+        }
     }
 
     fn config() -> WsConfig {
@@ -1073,7 +1100,14 @@ mod tests {
     }
 
     async fn spawn_server(config: WsConfig) -> (SocketAddr, Arc<TestBackend>) {
-        let backend = Arc::new(TestBackend::default());
+        spawn_server_with(config, TestBackend::default()).await
+    }
+
+    async fn spawn_server_with(
+        config: WsConfig,
+        backend: TestBackend,
+    ) -> (SocketAddr, Arc<TestBackend>) {
+        let backend = Arc::new(backend);
         let schema = Schema::build(TestQuery, EmptyMutation, TestSubscription)
             .data(backend.clone())
             .finish();
@@ -1734,6 +1768,88 @@ mod tests {
                 other => panic!("expected a clean close, got {other:?}"),
             }
         }
+    }
+
+    fn sharing() -> TestBackend {
+        TestBackend {
+            shared: Some(SharedStreams::default()),
+            ..TestBackend::default()
+        }
+    }
+
+    /// The next `next` message, which must be for `id`; returns its payload.
+    async fn next_for(client: &mut Client, id: &str) -> Value {
+        let message = recv(client).await;
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(message["id"], id, "{message}");
+        message["payload"].clone()
+    }
+
+    #[tokio::test]
+    async fn identical_subscriptions_run_once_and_each_operation_keeps_its_id() {
+        let (addr, backend) = spawn_server_with(config(), sharing()).await;
+        let mut first = authorized(addr, MODERN).await;
+        send(&mut first, subscribe("1", "subscription { counted }")).await;
+        assert!(next_for(&mut first, "1").await["data"]["counted"].is_number());
+        let mut second = authorized(addr, MODERN).await;
+        send(&mut second, subscribe("x", "subscription { counted }")).await;
+        let mut legacy = authorized(addr, LEGACY).await;
+        let start = json!({ "type": "start", "id": "l", "payload": { "query": "subscription { counted }" } });
+        send(&mut legacy, start).await;
+        for _ in 0..3 {
+            assert!(next_for(&mut second, "x").await["data"]["counted"].is_number());
+            let data = recv(&mut legacy).await;
+            assert_eq!((&data["type"], &data["id"]), (&json!("data"), &json!("l")));
+            assert!(next_for(&mut first, "1").await["data"]["counted"].is_number());
+        }
+        assert_eq!(backend.executions.load(Ordering::SeqCst), 1);
+
+        // Another request text is another execution.
+        send(
+            &mut second,
+            subscribe("y", "subscription Named { counted }"),
+        )
+        .await;
+        loop {
+            let message = recv(&mut second).await;
+            if message["id"] == "y" {
+                assert_eq!(message["type"], "next", "{message}");
+                break;
+            }
+        }
+        assert_eq!(backend.executions.load(Ordering::SeqCst), 2);
+        // Queries are never shared: each gets its own complete.
+        send(&mut first, subscribe("q", "{ whoami }")).await;
+        loop {
+            let message = recv(&mut first).await;
+            if message == json!({ "type": "complete", "id": "q" }) {
+                break;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_member_of_a_shared_subscription_is_closed_with_1013_and_the_others_go_on() {
+        let (addr, _) = spawn_server_with(
+            WsConfig {
+                send_queue: 4,
+                ..config()
+            },
+            sharing(),
+        )
+        .await;
+        let mut slow = authorized(addr, MODERN).await;
+        send(&mut slow, subscribe("1", "subscription { chunks }")).await;
+        let mut reader = authorized(addr, MODERN).await;
+        send(&mut reader, subscribe("1", "subscription { chunks }")).await;
+        // 64 MiB for the reader: far more than the kernel buffers of the slow socket hold, so
+        // its queue has filled and the server has given up on it.
+        for _ in 0..2000 {
+            next_for(&mut reader, "1").await;
+        }
+        let expected = (1013, "Try again later: subscriber too slow".into());
+        assert_eq!(closed(&mut slow).await, expected);
+        next_for(&mut reader, "1").await;
     }
 
     #[test]
