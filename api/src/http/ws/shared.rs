@@ -39,8 +39,10 @@ use crate::error::{REQUEST_ID, finalize_errors};
 use tracing::Instrument;
 
 /// Responses a member may fall behind its group before it is dropped (1013). Members never wait
-/// on their client (they only queue on the socket), so only a starved server gets near it.
-const GROUP_BUFFER: usize = crate::events::SUBSCRIBER_BUFFER;
+/// on their client (they only queue on the socket), so only a server starved of CPU for many
+/// event intervals gets near it. Kept small because every group allocates its ring up front
+/// (about 64 bytes a slot): with all-distinct subscriptions there is one group per operation.
+const GROUP_BUFFER: usize = 128;
 
 /// What makes two operations compute the same responses.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
