@@ -70,6 +70,7 @@ impl Application {
             auth: Arc::new(Authenticator::new(db)),
             max_batch: config.max_batch,
             ws: config.ws(),
+            ws_streams: Default::default(),
         };
         let listener = TcpListener::bind(config.bind)
             .await

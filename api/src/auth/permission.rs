@@ -85,7 +85,7 @@ impl Permission {
 }
 
 /// A set of permissions as a bitset: checking one is a single AND on the hot path.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct PermissionSet(u64);
 
 impl PermissionSet {

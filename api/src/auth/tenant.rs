@@ -133,12 +133,41 @@ impl Tenant {
         }
     }
 
+    /// What this caller's reads depend on, apart from who it is: see [`TenantView`].
+    pub fn view(&self) -> TenantView {
+        let site_scope = self.site_scope.as_ref().map(|sites| {
+            let mut sites = sites.to_vec();
+            sites.sort_unstable();
+            sites.dedup();
+            Arc::from(sites)
+        });
+        TenantView {
+            organization_id: self.organization_id,
+            permissions: self.permissions,
+            site_scope,
+        }
+    }
+
     /// Whether this caller may see or touch things on `site_id`.
     pub fn sees_site(&self, site_id: Uuid) -> bool {
         self.site_scope
             .as_ref()
             .is_none_or(|sites| sites.contains(&site_id))
     }
+}
+
+/// The part of a [`Tenant`] that decides what a subscription yields: the organization, the
+/// permissions and the site restriction. Two callers with equal views receive identical
+/// responses to the same subscription, which is what lets the WebSocket endpoint execute it once
+/// for both (`http::ws::shared`). A resolver reachable from a `Subscription` field must
+/// therefore not read anything else of the caller (its user id, say): per-user data belongs in
+/// queries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TenantView {
+    organization_id: Uuid,
+    permissions: PermissionSet,
+    /// Sorted and without duplicates, so that equal sets compare equal.
+    site_scope: Option<Arc<[Uuid]>>,
 }
 
 /// The caller of one request: anonymous until credentials are presented and checked.

@@ -155,7 +155,7 @@ impl TelemetrySubscription {
         let metrics: Option<HashSet<String>> = metrics.map(|m| m.into_iter().collect());
         let rx = subscribe(ctx, &tenant, TopicKind::Telemetry);
         Ok(events(rx, move |event| {
-            let payload: TelemetryPayload = serde_json::from_value(event.payload.clone()).ok()?;
+            let payload = TelemetryPayload::deserialize(&event.payload).ok()?;
             let readings: Vec<TelemetryReading> = payload
                 .points
                 .into_iter()
@@ -191,7 +191,7 @@ impl TelemetrySubscription {
         let min_rank = min_severity.map(|s| severity_rank(s.into()));
         let rx = subscribe(ctx, &tenant, TopicKind::Alerts);
         Ok(events(rx, move |event| {
-            let p: AlertPayload = serde_json::from_value(event.payload.clone()).ok()?;
+            let p = AlertPayload::deserialize(&event.payload).ok()?;
             if min_rank.is_some_and(|min| severity_rank(p.alert.severity) < min)
                 || asset.is_some_and(|a| p.alert.asset_id != Some(a))
                 || site.is_some_and(|s| p.site_id != Some(s))
@@ -222,7 +222,7 @@ impl TelemetrySubscription {
         let site = parse_opt_id("siteId", site_id.as_ref())?;
         let rx = subscribe(ctx, &tenant, TopicKind::Assets);
         Ok(events(rx, move |event| {
-            let p: StatusPayload = serde_json::from_value(event.payload.clone()).ok()?;
+            let p = StatusPayload::deserialize(&event.payload).ok()?;
             if site.is_some_and(|s| s != p.site_id) || !tenant.sees_site(p.site_id) {
                 return None;
             }

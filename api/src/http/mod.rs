@@ -35,6 +35,8 @@ pub struct AppState {
     pub auth: Arc<auth::Authenticator>,
     pub max_batch: usize,
     pub ws: ws::WsConfig,
+    /// Subscriptions shared by the sockets of this process.
+    pub ws_streams: ws::SharedStreams,
 }
 
 const REQUEST_ID_HEADER: &str = "x-request-id";

@@ -32,6 +32,14 @@
 //! Shape: one task per socket reads messages, keeps the timers and owns the operations; one task
 //! per operation drives its `execute_stream` and pushes results into a bounded queue; one writer
 //! task drains the queue into the socket. Dropping the socket task aborts every operation.
+//!
+//! Subscriptions that would compute the same responses (same request, callers who see the same
+//! things) share one execution across sockets: see [`shared`]. Their operation task then only
+//! forwards the group's pre-serialised payloads under its own id.
+
+mod shared;
+
+pub use shared::SharedStreams;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -82,6 +90,11 @@ pub struct WsConfig {
     /// Outgoing messages one socket may have queued; a client that lets it fill is too slow
     /// (1013). Bounds the memory one slow socket can hold.
     pub send_queue: usize,
+    /// The read buffer every socket allocates up front, and the most one read takes from the
+    /// network. tungstenite's default (128 KiB) was most of the server's ~145 KiB per idle
+    /// subscriber; client messages are small, and a larger one (up to `max_message_bytes`)
+    /// still arrives, in more reads.
+    pub read_buffer_bytes: usize,
 }
 
 impl Default for WsConfig {
@@ -94,6 +107,7 @@ impl Default for WsConfig {
             max_operations: 50,
             max_message_bytes: 256 * 1024,
             send_queue: 1024,
+            read_buffer_bytes: 4 * 1024,
         }
     }
 }
@@ -148,12 +162,18 @@ pub trait WsBackend: Send + Sync + 'static {
 
     /// Adds what resolvers read (the caller, loaders) to one operation's request.
     fn prepare(&self, request: Request, caller: &Caller) -> Request;
+
+    /// Where subscriptions are shared between operations, if they are (see [`shared`]).
+    fn shared_streams(&self) -> Option<&SharedStreams> {
+        None
+    }
 }
 
 /// The application's backend: the same authenticator and request data as `POST /graphql`.
 pub struct AppBackend {
     pub auth: Arc<super::auth::Authenticator>,
     pub db: Db,
+    pub shared: SharedStreams,
 }
 
 impl WsBackend for AppBackend {
@@ -177,6 +197,10 @@ impl WsBackend for AppBackend {
         };
         request.data(caller.clone())
     }
+
+    fn shared_streams(&self) -> Option<&SharedStreams> {
+        Some(&self.shared)
+    }
 }
 
 /// `GET /graphql/ws`.
@@ -189,6 +213,7 @@ pub async fn graphql_ws(
     let backend = Arc::new(AppBackend {
         auth: state.auth.clone(),
         db: state.services.db.clone(),
+        shared: state.ws_streams.clone(),
     });
     upgrade(
         ws,
@@ -226,6 +251,7 @@ pub fn upgrade<E: Executor, B: WsBackend>(
     ws.protocols([protocol.name()])
         .max_message_size(config.max_message_bytes)
         .max_frame_size(config.max_message_bytes)
+        .read_buffer_size(config.read_buffer_bytes)
         .on_upgrade(move |socket| {
             serve(socket, executor, backend, config, protocol, origin).instrument(span)
         })
@@ -637,6 +663,12 @@ impl<E: Executor, B: WsBackend> Connection<E, B> {
                 }
             }
         }
+        let share_key = match caller {
+            Caller::Tenant(tenant) if self.backend.shared_streams().is_some() => {
+                shared::ShareKey::of(&payload, tenant.view())
+            }
+            _ => None,
+        };
         let request: Request = serde_json::from_value(payload)
             .map_err(|_| Shutdown::invalid("subscribe payload is not a GraphQL request"))?;
         if self.operations.len() >= self.config.max_operations {
@@ -656,10 +688,29 @@ impl<E: Executor, B: WsBackend> Connection<E, B> {
             Caller::Tenant(tenant) => tenant.origin.request_id.clone_from(&request_id),
             Caller::Anonymous(origin) => origin.request_id.clone_from(&request_id),
         }
-        let request = self.backend.prepare(request, &caller);
-        let stream = self.executor.execute_stream(request, None);
         let span = tracing::debug_span!("operation", id = %id, request_id = %request_id);
-        let task = run_operation(id.clone(), stream, self.protocol, self.out.clone());
+        let start = || {
+            let request = self.backend.prepare(request, &caller);
+            self.executor.execute_stream(request, None)
+        };
+        let task: BoxFuture<'static, (String, OpEnd)> =
+            match (share_key, self.backend.shared_streams()) {
+                (Some(key), Some(streams)) => {
+                    let membership = streams.join(key, request_id.clone(), span.clone(), start);
+                    Box::pin(shared::run_member(
+                        id.clone(),
+                        membership,
+                        self.protocol,
+                        self.out.clone(),
+                    ))
+                }
+                _ => Box::pin(run_operation(
+                    id.clone(),
+                    start(),
+                    self.protocol,
+                    self.out.clone(),
+                )),
+            };
         let handle = self
             .tasks
             .spawn(REQUEST_ID.scope(request_id, task).instrument(span));
@@ -967,6 +1018,25 @@ mod tests {
             })
         }
 
+        /// 0, 1, 2, ... every 5 ms, counting the runs of this resolver in the backend.
+        async fn counted(&self, ctx: &Context<'_>) -> impl Stream<Item = i32> + use<> {
+            if let Ok(backend) = ctx.data::<Arc<TestBackend>>() {
+                backend.executions.fetch_add(1, Ordering::SeqCst);
+            }
+            futures::stream::unfold(0, |i| async move {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Some((i, i + 1))
+            })
+        }
+
+        /// 32 KiB strings, one every millisecond, until stopped.
+        async fn chunks(&self) -> impl Stream<Item = String> + use<> {
+            futures::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                Some(("x".repeat(32 * 1024), ()))
+            })
+        }
+
         /// An internal error whose text must not reach the client.
         async fn boom(&self) -> impl Stream<Item = async_graphql::Result<i32>> + use<> {
             let err = AppError::Internal(anyhow::anyhow!("SELECT secret FROM vault"));
@@ -982,6 +1052,10 @@ mod tests {
         invalid: AtomicBool,
         checks: AtomicUsize,
         flood_dropped: AtomicBool,
+        /// Runs of the `counted` resolver.
+        executions: AtomicUsize,
+        /// Set: subscriptions are shared, as the application's backend does.
+        shared: Option<SharedStreams>,
     }
 
     impl WsBackend for TestBackend {
@@ -1005,6 +1079,10 @@ mod tests {
         fn prepare(&self, request: Request, caller: &Caller) -> Request {
             request.data(caller.clone())
         }
+
+        fn shared_streams(&self) -> Option<&SharedStreams> {
+            self.shared.as_ref()
+        }
     }
 
     fn config() -> WsConfig {
@@ -1017,11 +1095,19 @@ mod tests {
             max_operations: 3,
             max_message_bytes: 16 * 1024,
             send_queue: 64,
+            read_buffer_bytes: 4 * 1024,
         }
     }
 
     async fn spawn_server(config: WsConfig) -> (SocketAddr, Arc<TestBackend>) {
-        let backend = Arc::new(TestBackend::default());
+        spawn_server_with(config, TestBackend::default()).await
+    }
+
+    async fn spawn_server_with(
+        config: WsConfig,
+        backend: TestBackend,
+    ) -> (SocketAddr, Arc<TestBackend>) {
+        let backend = Arc::new(backend);
         let schema = Schema::build(TestQuery, EmptyMutation, TestSubscription)
             .data(backend.clone())
             .finish();
@@ -1682,6 +1768,88 @@ mod tests {
                 other => panic!("expected a clean close, got {other:?}"),
             }
         }
+    }
+
+    fn sharing() -> TestBackend {
+        TestBackend {
+            shared: Some(SharedStreams::default()),
+            ..TestBackend::default()
+        }
+    }
+
+    /// The next `next` message, which must be for `id`; returns its payload.
+    async fn next_for(client: &mut Client, id: &str) -> Value {
+        let message = recv(client).await;
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(message["id"], id, "{message}");
+        message["payload"].clone()
+    }
+
+    #[tokio::test]
+    async fn identical_subscriptions_run_once_and_each_operation_keeps_its_id() {
+        let (addr, backend) = spawn_server_with(config(), sharing()).await;
+        let mut first = authorized(addr, MODERN).await;
+        send(&mut first, subscribe("1", "subscription { counted }")).await;
+        assert!(next_for(&mut first, "1").await["data"]["counted"].is_number());
+        let mut second = authorized(addr, MODERN).await;
+        send(&mut second, subscribe("x", "subscription { counted }")).await;
+        let mut legacy = authorized(addr, LEGACY).await;
+        let start = json!({ "type": "start", "id": "l", "payload": { "query": "subscription { counted }" } });
+        send(&mut legacy, start).await;
+        for _ in 0..3 {
+            assert!(next_for(&mut second, "x").await["data"]["counted"].is_number());
+            let data = recv(&mut legacy).await;
+            assert_eq!((&data["type"], &data["id"]), (&json!("data"), &json!("l")));
+            assert!(next_for(&mut first, "1").await["data"]["counted"].is_number());
+        }
+        assert_eq!(backend.executions.load(Ordering::SeqCst), 1);
+
+        // Another request text is another execution.
+        send(
+            &mut second,
+            subscribe("y", "subscription Named { counted }"),
+        )
+        .await;
+        loop {
+            let message = recv(&mut second).await;
+            if message["id"] == "y" {
+                assert_eq!(message["type"], "next", "{message}");
+                break;
+            }
+        }
+        assert_eq!(backend.executions.load(Ordering::SeqCst), 2);
+        // Queries are never shared: each gets its own complete.
+        send(&mut first, subscribe("q", "{ whoami }")).await;
+        loop {
+            let message = recv(&mut first).await;
+            if message == json!({ "type": "complete", "id": "q" }) {
+                break;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_member_of_a_shared_subscription_is_closed_with_1013_and_the_others_go_on() {
+        let (addr, _) = spawn_server_with(
+            WsConfig {
+                send_queue: 4,
+                ..config()
+            },
+            sharing(),
+        )
+        .await;
+        let mut slow = authorized(addr, MODERN).await;
+        send(&mut slow, subscribe("1", "subscription { chunks }")).await;
+        let mut reader = authorized(addr, MODERN).await;
+        send(&mut reader, subscribe("1", "subscription { chunks }")).await;
+        // 64 MiB for the reader: far more than the kernel buffers of the slow socket hold, so
+        // its queue has filled and the server has given up on it.
+        for _ in 0..2000 {
+            next_for(&mut reader, "1").await;
+        }
+        let expected = (1013, "Try again later: subscriber too slow".into());
+        assert_eq!(closed(&mut slow).await, expected);
+        next_for(&mut reader, "1").await;
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! The protocol details themselves (close codes, pings, limits) are covered by the unit tests of
 //! `http::ws`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -499,5 +499,178 @@ async fn a_subscriber_on_a_second_instance_receives_telemetry_only_through_redis
     assert_quiet(
         spy_on_b.next_message(QUIET).await,
         "another organization's subscriber on B",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// shared executions: identical subscriptions (same request, callers who see the same things)
+// run once and share their serialised payloads. These pin that sharing never mixes up
+// operation ids, selection sets, variables, organizations or site restrictions.
+
+/// The next `next` message of each of `ids`, in whatever order they arrive.
+async fn next_of_each(ws: &mut WsClient, ids: &[&str]) -> HashMap<String, Value> {
+    let mut got = HashMap::new();
+    while got.len() < ids.len() {
+        let message = ws
+            .next_message(WS_WAIT)
+            .await
+            .unwrap_or_else(|| panic!("only {got:?} of {ids:?} arrived"));
+        assert_eq!(message["type"], "next", "{message}");
+        assert!(message["payload"]["errors"].is_null(), "{message}");
+        let id = str_of(&message["id"]);
+        assert!(ids.contains(&id.as_str()), "unexpected {message}");
+        let previous = got.insert(id, message["payload"]["data"].clone());
+        assert!(previous.is_none(), "two messages for one id: {message}");
+    }
+    got
+}
+
+#[tokio::test]
+async fn identical_subscriptions_each_receive_every_batch_under_their_own_id() {
+    let _bus = crate::helpers::BUS.read().await;
+    let app = TestApp::spawn().await;
+    let (owner, _, robot) = fleet(&app, "sub-shared").await;
+    // Two operations of one socket and one of another socket: one shared execution.
+    let mut first = app.ws(&owner.token).await;
+    first.subscribe("a", TELEMETRY, json!({})).await;
+    first.subscribe("b", TELEMETRY, json!({})).await;
+    let mut second = app.ws(&owner.token).await;
+    second.subscribe("c", TELEMETRY, json!({})).await;
+
+    let t = base_time();
+    ingest_ok(
+        &app,
+        &owner.token,
+        json!([point(&robot, "cpu", t, 1.0), point(&robot, "temp", t, 2.0)]),
+    )
+    .await;
+    let expected = HashSet::from([reading(&robot, "cpu", 1.0), reading(&robot, "temp", 2.0)]);
+    let got = next_of_each(&mut first, &["a", "b"]).await;
+    assert_eq!(got["a"], got["b"]);
+    assert_eq!(readings(&got["a"]), expected);
+    assert_eq!(readings(&next_data(&mut second, "c").await), expected);
+
+    // Members that leave do not end the stream of the others.
+    first.send(json!({ "type": "complete", "id": "a" })).await;
+    drop(second);
+    let t2 = t + chrono::Duration::seconds(1);
+    ingest_ok(&app, &owner.token, json!([point(&robot, "cpu", t2, 3.0)])).await;
+    assert_eq!(
+        readings(&next_data(&mut first, "b").await),
+        HashSet::from([reading(&robot, "cpu", 3.0)])
+    );
+    assert_quiet(first.next_message(QUIET).await, "a completed operation");
+
+    // Once every member has left, the same subscription starts afresh.
+    first.send(json!({ "type": "complete", "id": "b" })).await;
+    let mut third = app.ws(&owner.token).await;
+    third.subscribe("d", TELEMETRY, json!({})).await;
+    let t3 = t + chrono::Duration::seconds(2);
+    ingest_ok(&app, &owner.token, json!([point(&robot, "cpu", t3, 4.0)])).await;
+    assert_eq!(
+        readings(&next_data(&mut third, "d").await),
+        HashSet::from([reading(&robot, "cpu", 4.0)])
+    );
+    assert_quiet(
+        first.next_message(QUIET).await,
+        "a socket whose operations completed",
+    );
+}
+
+#[tokio::test]
+async fn subscriptions_differing_in_selection_variables_organization_or_sites_get_their_own_payloads()
+ {
+    let _bus = crate::helpers::BUS.read().await;
+    let app = TestApp::spawn().await;
+    let (owner, mine, r1) = fleet(&app, "sub-shared-apart").await;
+    let elsewhere = app.create_site(&owner.token, "elsewhere").await;
+    let r2 = app
+        .create_robot(&owner.token, &elsewhere, None, "r-2")
+        .await;
+    // Same role, so the same permissions: only the site restriction tells them apart.
+    let viewer = app.member(&owner, "VIEWER").await;
+    let restricted = restricted_member(&app, &owner, "VIEWER", &[&mine]).await;
+    let (other, _, theirs) = fleet(&app, "sub-shared-other").await;
+    const SMALL: &str = "subscription { telemetry { readings { assetId value } } }";
+
+    let mut ours = app.ws(&viewer.token).await;
+    ours.subscribe("all", TELEMETRY, json!({})).await;
+    ours.subscribe("cpu", TELEMETRY, json!({ "metrics": ["cpu"] }))
+        .await;
+    ours.subscribe("small", SMALL, json!({})).await;
+    let mut narrow = app.ws(&restricted).await;
+    narrow.subscribe("all", TELEMETRY, json!({})).await;
+    let mut spy = app.ws(&other.token).await;
+    spy.subscribe("all", TELEMETRY, json!({})).await;
+    spy.subscribe("named", TELEMETRY, json!({ "assets": [r1] }))
+        .await;
+
+    let t = base_time();
+    ingest_ok(
+        &app,
+        &owner.token,
+        json!([
+            point(&r1, "cpu", t, 1.0),
+            point(&r1, "temp", t, 2.0),
+            point(&r2, "cpu", t, 3.0),
+        ]),
+    )
+    .await;
+    let got = next_of_each(&mut ours, &["all", "cpu", "small"]).await;
+    assert_eq!(
+        readings(&got["all"]),
+        HashSet::from([
+            reading(&r1, "cpu", 1.0),
+            reading(&r1, "temp", 2.0),
+            reading(&r2, "cpu", 3.0),
+        ])
+    );
+    assert_eq!(
+        readings(&got["cpu"]),
+        HashSet::from([reading(&r1, "cpu", 1.0), reading(&r2, "cpu", 3.0)])
+    );
+    let small = got["small"]["telemetry"]["readings"]
+        .as_array()
+        .expect("readings");
+    assert_eq!(small.len(), 3, "{small:?}");
+    for r in small {
+        let fields: HashSet<&str> = r
+            .as_object()
+            .expect("a reading")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(fields, HashSet::from(["assetId", "value"]), "{r}");
+    }
+    assert_eq!(
+        readings(&next_data(&mut narrow, "all").await),
+        HashSet::from([reading(&r1, "cpu", 1.0), reading(&r1, "temp", 2.0)])
+    );
+    assert_quiet(
+        narrow.next_message(QUIET).await,
+        "a member of one site after its batch",
+    );
+    assert_quiet(
+        spy.next_message(QUIET).await,
+        "another organization's subscriber",
+    );
+
+    // The other organization's identical subscription is live and gets only its own readings.
+    ingest_ok(&app, &other.token, json!([point(&theirs, "cpu", t, 4.0)])).await;
+    assert_eq!(
+        readings(&next_data(&mut spy, "all").await),
+        HashSet::from([reading(&theirs, "cpu", 4.0)])
+    );
+    assert_quiet(
+        spy.next_message(QUIET).await,
+        "a subscriber of another organization's asset",
+    );
+    assert_quiet(
+        ours.next_message(QUIET).await,
+        "the first organization's subscriber",
+    );
+    assert_quiet(
+        narrow.next_message(QUIET).await,
+        "the first organization's member",
     );
 }
