@@ -219,3 +219,99 @@ async fn a_member_list_with_users_and_sites_costs_the_same_statements_for_3_and_
         "SQL statements for 3 members: {small}, for 9: {large}"
     );
 }
+
+const MACHINES_AT_WORK: &str = "{ machines(first: 200) { edges { node { code
+    activeSession { byBadge expiresAt operator { email } machine { code site { code } } } } } }
+    machineSessions(first: 200) { edges { node { operator { email } machine { code } } } } }";
+
+#[tokio::test]
+async fn machines_with_their_sessions_cost_the_same_statements_for_3_and_12_machines() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&slug("loader")).await;
+    let site = app.create_site(&owner.token, "s").await;
+    let operator = app.member(&owner, "OPERATOR").await;
+    let add = |from: usize, to: usize| {
+        let (app, owner, operator, site) = (&app, owner.clone(), operator.clone(), site.clone());
+        async move {
+            for i in from..to {
+                let body = app
+                    .gql(
+                        Some(&owner.token),
+                        "mutation($input: CreateMachineInput!) { createMachine(input: $input) { machine { id } } }",
+                        json!({ "input": { "siteId": site, "code": format!("m{i}"), "name": "m",
+                                           "vendor": "v", "model": "m" } }),
+                    )
+                    .await;
+                assert_ok(&body);
+                let id = &body["data"]["createMachine"]["machine"]["id"];
+                let body = app
+                    .gql(
+                        Some(&operator.token),
+                        "mutation($m: ID!) { startMachineSession(input: { machineId: $m }) { session { id } } }",
+                        json!({ "m": id }),
+                    )
+                    .await;
+                assert_ok(&body);
+            }
+        }
+    };
+    add(0, 3).await;
+    let (small, _) = measured(&app, &owner.token, MACHINES_AT_WORK).await;
+    add(3, 12).await;
+    let (large, body) = measured(&app, &owner.token, MACHINES_AT_WORK).await;
+    let edges = body["data"]["machines"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 12);
+    assert!(
+        edges
+            .iter()
+            .all(|e| e["node"]["activeSession"]["operator"]["email"] == operator.email.as_str())
+    );
+    assert_eq!(
+        small, large,
+        "SQL statements for 3 machines: {small}, for 12: {large}"
+    );
+}
+
+const STOPS: &str = "{ emergencyStops(first: 200) { edges { node { scope reason
+    triggeredBy { email } asset { code } site { code }
+    haltedAssets { previousStatus asset { code zone { code } } } } } } }";
+
+#[tokio::test]
+async fn emergency_stops_with_their_assets_cost_the_same_statements_for_2_and_8_stops() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&slug("loader")).await;
+    let site = app.create_site(&owner.token, "s").await;
+    let zone = app.create_zone(&owner.token, &site, "z").await;
+    let add = |from: usize, to: usize| {
+        let (app, owner, site, zone) = (&app, owner.clone(), site.clone(), zone.clone());
+        async move {
+            for i in from..to {
+                let robot = app
+                    .create_robot(&owner.token, &site, Some(&zone), &format!("r{i}"))
+                    .await;
+                let body = app
+                    .gql(
+                        Some(&owner.token),
+                        "mutation($a: ID!) { triggerEmergencyStop(input: { assetId: $a, reason: \"test\" }) { emergencyStop { id } } }",
+                        json!({ "a": robot }),
+                    )
+                    .await;
+                assert_ok(&body);
+            }
+        }
+    };
+    add(0, 2).await;
+    let (small, _) = measured(&app, &owner.token, STOPS).await;
+    add(2, 8).await;
+    let (large, body) = measured(&app, &owner.token, STOPS).await;
+    let edges = body["data"]["emergencyStops"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 8);
+    assert!(edges.iter().all(|e| {
+        e["node"]["haltedAssets"][0]["asset"]["zone"]["code"] == "Z"
+            && e["node"]["triggeredBy"]["email"] == owner.email.as_str()
+    }));
+    assert_eq!(
+        small, large,
+        "SQL statements for 2 stops: {small}, for 8: {large}"
+    );
+}
