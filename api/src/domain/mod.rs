@@ -12,6 +12,7 @@ pub mod assets;
 pub mod audit;
 pub mod identity;
 pub mod machine_sessions;
+pub mod maintenance;
 pub mod members;
 pub mod organizations;
 pub mod page;

@@ -11,6 +11,7 @@ pub mod context;
 pub mod identity;
 pub mod introspection;
 pub mod loaders;
+pub mod maintenance;
 pub mod members;
 pub mod mutation;
 pub mod places;
@@ -35,6 +36,7 @@ pub struct Query(
     audit::AuditQuery,
     telemetry::TelemetryQuery,
     alerts::AlertsQuery,
+    maintenance::MaintenanceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,10 +48,14 @@ pub struct Mutation(
     assets::AssetsMutation,
     telemetry::TelemetryMutation,
     alerts::AlertsMutation,
+    maintenance::MaintenanceMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(subscriptions::TelemetrySubscription);
+pub struct Subscription(
+    subscriptions::TelemetrySubscription,
+    maintenance::MaintenanceSubscription,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
