@@ -10,6 +10,7 @@ mod helpers;
 mod http_protocol;
 mod identity;
 mod limits;
+mod maintenance;
 mod members;
 mod mqtt;
 mod places;
