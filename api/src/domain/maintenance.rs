@@ -392,10 +392,13 @@ pub async fn summary<C: ConnectionTrait>(
     if let Some(id) = asset_id {
         assets::get(db, tenant, id, None).await?;
     }
-    if let Some(site) = site_id
-        && !tenant.sees_site(site)
-    {
-        return Err(AppError::NotFound("site"));
+    if let Some(site) = site_id {
+        // Not `sites::get`: reading a summary needs no `SitesRead` (a `maintenance:read` key).
+        crate::domain::get_scoped::<entity::sites::Entity, _>(db, tenant.organization_id, site)
+            .await?;
+        if !tenant.sees_site(site) {
+            return Err(AppError::NotFound("site"));
+        }
     }
     let filter = Filter {
         asset_id,
@@ -694,12 +697,17 @@ async fn write_if_unchanged<C: ConnectionTrait>(
     Ok(task)
 }
 
+/// The task's asset, locked for the rest of the transaction on PostgreSQL: the transitions of
+/// tasks on one asset then run one after the other, so that two tasks completing at once
+/// cannot both see the other still in progress and leave the asset in `maintenance`. (SQLite
+/// serialises write transactions anyway.)
 async fn asset_of<C: ConnectionTrait>(db: &C, task: &tasks::Model) -> Result<asset_rows::Model> {
-    asset_rows::Entity::find_by_id(task.asset_id)
-        .filter(asset_rows::Column::OrganizationId.eq(task.organization_id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("asset"))
+    let mut q = asset_rows::Entity::find_by_id(task.asset_id)
+        .filter(asset_rows::Column::OrganizationId.eq(task.organization_id));
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    q.one(db).await?.ok_or(AppError::NotFound("asset"))
 }
 
 fn illegal(from: MaintenanceStatus, to: MaintenanceStatus) -> AppError {
@@ -1153,12 +1161,15 @@ pub async fn raise_overdue(db: &crate::db::Db, now: DateTime<Utc>) -> Result<Vec
         let tx = db.begin_write().await?;
         // Read again inside the transaction: a completion or another replica's round that
         // raced this one wins, and the alert is raised once.
-        let Some(current) = tasks::Entity::find_by_id(task.id)
+        // On PostgreSQL the row is locked before the alert log, the order completion takes
+        // them in too, so the two cannot deadlock.
+        let mut current = tasks::Entity::find_by_id(task.id)
             .filter(tasks::Column::Status.is_in(ACTIVE))
-            .filter(tasks::Column::OverdueAlertId.is_null())
-            .one(&tx.tx)
-            .await?
-        else {
+            .filter(tasks::Column::OverdueAlertId.is_null());
+        if tx.tx.get_database_backend() == sea_orm::DbBackend::Postgres {
+            current = current.lock_exclusive();
+        }
+        let Some(current) = current.one(&tx.tx).await? else {
             tx.rollback().await?;
             continue;
         };

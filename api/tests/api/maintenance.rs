@@ -870,3 +870,184 @@ async fn the_subscription_delivers_only_its_organizations_changes() {
         "another asset's subscription hears nothing"
     );
 }
+
+/// A member of `owner`'s organization with `role`, restricted to `site`.
+async fn restricted(app: &TestApp, owner: &Session, role: &str, site: &str) -> (String, String) {
+    let email = format!(
+        "{}-{}@{}.example.com",
+        role.to_lowercase(),
+        Uuid::now_v7().simple(),
+        owner.slug
+    );
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { user { id } } } }",
+            json!({ "input": { "email": email, "role": role, "password": crate::helpers::PASSWORD, "siteIds": [site] } }),
+        )
+        .await;
+    assert_ok(&body);
+    let user = str_of(&body["data"]["addMember"]["member"]["user"]["id"]);
+    let login = app
+        .login(&email, crate::helpers::PASSWORD, Some(&owner.slug))
+        .await;
+    (str_of(&login["data"]["login"]["accessToken"]), user)
+}
+
+#[tokio::test]
+async fn a_member_restricted_to_a_site_sees_and_works_only_there() {
+    let app = TestApp::spawn().await;
+    let (owner, s1, r1) = setup(&app, "mt-scope").await;
+    let s2 = app.create_site(&owner.token, "other").await;
+    let r2 = app.create_robot(&owner.token, &s2, None, "r-2").await;
+    let (engineer, _) = restricted(&app, &owner, "ENGINEER", &s1).await;
+    let (_, operator_s2) = restricted(&app, &owner, "OPERATOR", &s2).await;
+    let t2 = str_of(&create_ok(&app, &owner.token, task_input(&r2, "there")).await["id"]);
+
+    // An asset or a task on another site is NOT_FOUND, in reads and writes.
+    assert_code(
+        &create(&app, &engineer, task_input(&r2, "x")).await,
+        "NOT_FOUND",
+    );
+    assert_code(&task(&app, &engineer, &t2).await, "NOT_FOUND");
+    for action in ["start", "cancel"] {
+        assert_code(
+            &act(&app, &engineer, action, json!({ "id": t2 })).await,
+            "NOT_FOUND",
+        );
+    }
+    assert_code(
+        &app.gql(
+            Some(&engineer),
+            "query($s: ID) { maintenanceSummary(siteId: $s) { total } }",
+            json!({ "s": s2 }),
+        )
+        .await,
+        "NOT_FOUND",
+    );
+    // An assignee who may not work on the asset's site is refused.
+    let mut input = task_input(&r1, "here");
+    input["assigneeId"] = json!(operator_s2);
+    assert_bad_input(&create(&app, &engineer, input).await, "input.assigneeId");
+
+    let t1 = create_ok(&app, &engineer, task_input(&r1, "here")).await;
+    let listed = tasks(&app, &engineer, json!(null)).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], t1["id"]);
+
+    // Their subscription hears their site only.
+    let mut ws = app.ws(&engineer).await;
+    ws.subscribe(
+        "m",
+        "subscription { maintenanceUpdated { kind task { id } } }",
+        json!({}),
+    )
+    .await;
+    act_ok(&app, &owner.token, "start", json!({ "id": t2 })).await;
+    act_ok(&app, &owner.token, "start", json!({ "id": t1["id"] })).await;
+    let msg = ws.next_message(WS_WAIT).await.expect("an event");
+    assert_eq!(
+        msg["payload"]["data"]["maintenanceUpdated"]["task"]["id"], t1["id"],
+        "the other site's start was not delivered: {msg}"
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_and_page_by_due_time() {
+    let app = TestApp::spawn().await;
+    let (owner, site, robot) = setup(&app, "mt-list").await;
+    let tok = &owner.token;
+    let operator = app.member(&owner, "OPERATOR").await;
+    let other_site = app.create_site(tok, "two").await;
+    let other = app.create_robot(tok, &other_site, None, "r-9").await;
+    let base = Utc::now() + Duration::days(1);
+    // Due times out of creation order, two of them equal.
+    let offsets = [5, 1, 3, 3, 2, 4];
+    let mut ids = Vec::new();
+    for (i, h) in offsets.iter().enumerate() {
+        let asset = if i == 5 { &other } else { &robot };
+        let mut input = task_input(asset, &format!("t{i}"));
+        input["dueAt"] = json!(rfc(base + Duration::hours(*h)));
+        if i % 2 == 0 {
+            input["kind"] = json!("EMERGENCY");
+            input["assigneeId"] = json!(operator.user_id);
+        }
+        ids.push(str_of(&create_ok(&app, tok, input).await["id"]));
+    }
+    let page = |first: i64, after: Option<String>, dir: &'static str| {
+        let app = &app;
+        async move {
+            let body = app
+                .gql(
+                    Some(tok),
+                    "query($first: Int, $after: String, $dir: OrderDirection!) {
+                        maintenanceTasks(first: $first, after: $after, orderBy: { field: DUE_AT, direction: $dir }) {
+                            pageInfo { hasNextPage endCursor } edges { node { id dueAt } } } }",
+                    json!({ "first": first, "after": after, "dir": dir }),
+                )
+                .await;
+            assert_ok(&body);
+            body["data"]["maintenanceTasks"].clone()
+        }
+    };
+    for dir in ["ASC", "DESC"] {
+        let mut seen: Vec<(DateTime<Utc>, String)> = Vec::new();
+        let mut after = None;
+        loop {
+            let conn = page(2, after.clone(), dir).await;
+            for e in conn["edges"].as_array().unwrap() {
+                seen.push((time_of(&e["node"]["dueAt"]), str_of(&e["node"]["id"])));
+            }
+            if conn["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = Some(str_of(&conn["pageInfo"]["endCursor"]));
+        }
+        assert_eq!(seen.len(), 6, "{dir}: every task once");
+        let mut sorted = seen.clone();
+        sorted.sort();
+        if dir == "DESC" {
+            sorted.reverse();
+        }
+        assert_eq!(seen, sorted, "{dir}: ordered by due time, then id");
+    }
+
+    assert_eq!(
+        tasks(&app, tok, json!({ "kind": "EMERGENCY" })).await.len(),
+        3
+    );
+    assert_eq!(
+        tasks(&app, tok, json!({ "assigneeId": operator.user_id }))
+            .await
+            .len(),
+        3
+    );
+    assert_eq!(tasks(&app, tok, json!({ "siteId": site })).await.len(), 5);
+    assert_eq!(
+        tasks(&app, tok, json!({ "siteId": other_site }))
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(tasks(&app, tok, json!({ "assetId": other })).await.len(), 1);
+    let window = tasks(
+        &app,
+        tok,
+        json!({ "dueFrom": rfc(base + Duration::hours(2)), "dueTo": rfc(base + Duration::hours(4)) }),
+    )
+    .await;
+    assert_eq!(window.len(), 3, "due at +2 h and twice at +3 h");
+    act_ok(&app, tok, "cancel", json!({ "id": ids[0] })).await;
+    assert_eq!(
+        tasks(&app, tok, json!({ "status": ["CANCELLED"] }))
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        tasks(&app, tok, json!({ "status": ["SCHEDULED", "IN_PROGRESS"] }))
+            .await
+            .len(),
+        5
+    );
+}
