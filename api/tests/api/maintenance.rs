@@ -1051,3 +1051,32 @@ async fn lists_filter_and_page_by_due_time() {
         5
     );
 }
+
+#[tokio::test]
+async fn the_demo_seeds_a_recurring_and_an_overdue_task_once() {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let app = TestApp::spawn().await;
+    let hasher = api::auth::PasswordHasher::new(2).unwrap();
+    let count = || async {
+        entity::maintenance_tasks::Entity::find()
+            .count(&app.db.conn)
+            .await
+            .unwrap()
+    };
+    api::demo::seed(&app.db, &hasher).await.unwrap();
+    // Three tasks, the completed weekly one having scheduled its successor.
+    assert_eq!(count().await, 4);
+    let successor = entity::maintenance_tasks::Entity::find()
+        .filter(entity::maintenance_tasks::Column::PreviousTaskId.is_not_null())
+        .one(&app.db.conn)
+        .await
+        .unwrap()
+        .expect("the recurring task's successor");
+    assert_eq!(successor.recurrence_days, Some(7));
+    let raised = api::workers::maintenance::run(&app.db, &EventBus::in_process(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(raised, 1, "the overdue repair");
+    api::demo::seed(&app.db, &hasher).await.unwrap();
+    assert_eq!(count().await, 4, "a second start adds nothing");
+}
