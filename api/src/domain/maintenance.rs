@@ -344,19 +344,6 @@ pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter)
     Ok(filtered(tenant, filter, now()).count(db).await?)
 }
 
-/// Tasks by id for the DataLoader-free single reads of events (subscriptions carry the task).
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    tenant: &Tenant,
-    ids: &[Uuid],
-) -> Result<Vec<tasks::Model>> {
-    tenant.require(Permission::MaintenanceRead)?;
-    Ok(visible(tenant)
-        .filter(tasks::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Summary
 

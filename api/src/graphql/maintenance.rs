@@ -558,11 +558,36 @@ struct TaskPayload {
     task: tasks::Model,
 }
 
-/// A change of a maintenance task.
+/// What happened to a task.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum MaintenanceEventKind {
+    Created,
+    Updated,
+    Started,
+    Completed,
+    Cancelled,
+    /// The overdue worker found it overdue and raised its alert.
+    Overdue,
+}
+
+impl MaintenanceEventKind {
+    fn parse(kind: &str) -> Option<Self> {
+        Some(match kind {
+            "created" => Self::Created,
+            "updated" => Self::Updated,
+            "started" => Self::Started,
+            "completed" => Self::Completed,
+            "cancelled" => Self::Cancelled,
+            "overdue" => Self::Overdue,
+            _ => return None,
+        })
+    }
+}
+
+/// A change of a maintenance task, with the task as it was right after it.
 #[derive(SimpleObject)]
 pub struct MaintenanceUpdate {
-    /// `created`, `updated`, `started`, `completed`, `cancelled` or `overdue`.
-    pub kind: String,
+    pub kind: MaintenanceEventKind,
     pub task: MaintenanceTask,
 }
 
@@ -593,7 +618,7 @@ impl MaintenanceSubscription {
                 return None;
             }
             Some(MaintenanceUpdate {
-                kind: p.kind,
+                kind: MaintenanceEventKind::parse(&p.kind)?,
                 task: MaintenanceTask(p.task),
             })
         }))

@@ -849,14 +849,14 @@ async fn the_subscription_delivers_only_its_organizations_changes() {
     let msg = ws.next_message(WS_WAIT).await.expect("an event");
     assert_eq!(msg["type"], "next", "{msg}");
     let data = &msg["payload"]["data"]["maintenanceUpdated"];
-    assert_eq!(data["kind"], "created");
+    assert_eq!(data["kind"], "CREATED");
     assert_eq!(data["task"]["id"], t["id"], "A's task, not B's");
     assert_eq!(data["task"]["asset"]["id"], json!(robot_a));
     act_ok(&app, &a.token, "start", json!({ "id": t["id"] })).await;
     let msg = ws.next_message(WS_WAIT).await.expect("an event");
     assert_eq!(
         msg["payload"]["data"]["maintenanceUpdated"]["kind"],
-        "started"
+        "STARTED"
     );
     assert_eq!(
         msg["payload"]["data"]["maintenanceUpdated"]["task"]["status"],
