@@ -382,7 +382,8 @@ pub struct CompleteMaintenanceTaskInput {
     pub id: ID,
     /// Else the minutes from start to completion.
     pub actual_minutes: Option<i32>,
-    /// At most two decimals, not negative.
+    /// At most two decimals, not negative. Send it as a string (`"12.50"`) to keep it exact;
+    /// a JSON number goes through a binary float first.
     pub cost: Option<Decimal>,
     /// At most 50.
     pub parts_used: Option<Vec<PartUsed>>,

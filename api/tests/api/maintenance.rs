@@ -1073,10 +1073,16 @@ async fn the_demo_seeds_a_recurring_and_an_overdue_task_once() {
         .unwrap()
         .expect("the recurring task's successor");
     assert_eq!(successor.recurrence_days, Some(7));
-    let raised = api::workers::maintenance::run(&app.db, &EventBus::in_process(), Utc::now())
+    api::workers::maintenance::run(&app.db, &EventBus::in_process(), Utc::now())
         .await
         .unwrap();
-    assert_eq!(raised, 1, "the overdue repair");
+    // Counted in the table: the app's own worker may have got there first.
+    let alerts = entity::alerts::Entity::find()
+        .filter(entity::alerts::Column::Kind.eq(entity::AlertKind::Maintenance))
+        .count(&app.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(alerts, 1, "the overdue repair");
     api::demo::seed(&app.db, &hasher).await.unwrap();
     assert_eq!(count().await, 4, "a second start adds nothing");
 }
