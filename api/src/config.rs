@@ -182,6 +182,15 @@ pub struct Config {
     )]
     pub retention_interval_seconds: u64,
 
+    /// Seconds between checks for overdue maintenance tasks.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_MAINTENANCE_INTERVAL_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub maintenance_interval_seconds: u64,
+
     /// Seconds without telemetry after which a reporting asset is marked offline.
     #[arg(
         long,

@@ -436,6 +436,97 @@ async fn seed_new(db: &Db, hasher: &PasswordHasher) -> anyhow::Result<()> {
         )
         .exec(conn)
         .await?;
+    seed_maintenance(conn, &owner).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// A few maintenance tasks: a weekly preventive task (already done once, so its successor is
+/// scheduled), a running-hours schedule, and an overdue repair the overdue worker alerts on
+/// within a minute of starting.
+async fn seed_maintenance(
+    conn: &sea_orm::DatabaseTransaction,
+    owner: &Tenant,
+) -> anyhow::Result<()> {
+    use crate::domain::maintenance::{self, Completion, Create, Fields, Recurrence};
+    use entity::{MaintenanceKind, Priority};
+    let operator = users::Entity::find()
+        .filter(users::Column::Email.eq("operator@demo.fleetgraph.dev"))
+        .one(conn)
+        .await?
+        .map(|u| u.id);
+    let at = now();
+    let task = |code: &'static str, title: &str, kind, priority, due, recurrence| Fields {
+        title: Some(title.into()),
+        description: Some(Some(format!("Demo task on {code}"))),
+        kind: Some(kind),
+        priority: Some(priority),
+        due_at: Some(due),
+        assignee_id: Some(operator),
+        estimated_minutes: Some(Some(30)),
+        notes: Some(None),
+        recurrence: Some(recurrence),
+    };
+    let specs = [
+        (
+            "M-CNC-01",
+            task(
+                "M-CNC-01",
+                "Spindle lubrication",
+                MaintenanceKind::Preventive,
+                Priority::Normal,
+                at,
+                Some(Recurrence::EveryDays(7)),
+            ),
+            true,
+        ),
+        (
+            "M-LASER-01",
+            task(
+                "M-LASER-01",
+                "Lens and nozzle inspection",
+                MaintenanceKind::Preventive,
+                Priority::High,
+                at + chrono::Duration::days(3),
+                Some(Recurrence::EveryRunningHours(200)),
+            ),
+            false,
+        ),
+        (
+            "R-WELD-02",
+            task(
+                "R-WELD-02",
+                "Replace welding tip",
+                MaintenanceKind::Corrective,
+                Priority::High,
+                at - chrono::Duration::days(1),
+                None,
+            ),
+            false,
+        ),
+    ];
+    for (code, fields, complete) in specs {
+        let asset = assets::by_code(conn, owner, code).await?;
+        let created = maintenance::create(
+            conn,
+            owner,
+            Create {
+                asset_id: asset.id,
+                fields,
+            },
+        )
+        .await?
+        .value;
+        if complete {
+            maintenance::start(conn, owner, created.id).await?;
+            let done = Completion {
+                actual_minutes: Some(25),
+                cost: Some(rust_decimal::Decimal::new(4250, 2)),
+                parts: None,
+                notes: Some("Demo: lubricated, no findings".into()),
+            };
+            maintenance::complete(conn, owner, created.id, done).await?;
+        }
+    }
     Ok(())
 }

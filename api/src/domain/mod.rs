@@ -15,6 +15,7 @@ pub mod estop;
 pub mod identity;
 pub mod jobs;
 pub mod machine_sessions;
+pub mod maintenance;
 pub mod members;
 pub mod organizations;
 pub mod page;

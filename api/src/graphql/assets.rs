@@ -20,6 +20,9 @@ use crate::graphql::loader;
 use crate::graphql::loaders::{
     ActiveSessionOfMachine, LatestOfAsset, MachineKey, RobotKey, SiteKey, ZoneKey,
 };
+use crate::graphql::maintenance::{
+    self as maintenance_gql, MaintenanceTask, MaintenanceTaskFilter, MaintenanceTaskOrder,
+};
 use crate::graphql::mutation::Mutation;
 use crate::graphql::places::{DeletePayload, Site, Zone};
 use crate::graphql::status::{self as status_gql, Availability, StatusChange};
@@ -72,6 +75,14 @@ use entity::{assets as asset_rows, machines, robots};
         ty = "Availability",
         arg(name = "from", ty = "DateTime<Utc>"),
         arg(name = "to", ty = "DateTime<Utc>")
+    ),
+    field(
+        name = "maintenance_tasks",
+        ty = "Conn<MaintenanceTask>",
+        arg(name = "first", ty = "Option<i32>"),
+        arg(name = "after", ty = "Option<String>"),
+        arg(name = "filter", ty = "Option<MaintenanceTaskFilter>"),
+        arg(name = "order_by", ty = "Option<MaintenanceTaskOrder>")
     )
 )]
 pub enum Asset {
@@ -203,6 +214,19 @@ macro_rules! asset_object {
                 to: DateTime<Utc>,
             ) -> async_graphql::Result<Availability> {
                 status_gql::availability(ctx, self.0.id, from, to).await
+            }
+            /// The asset's maintenance tasks, soonest due first by default (a filter's
+            /// `assetId` is ignored: it is this asset).
+            #[graphql(complexity = "page_complexity(child_complexity, first)")]
+            async fn maintenance_tasks(
+                &self,
+                ctx: &Context<'_>,
+                first: Option<i32>,
+                after: Option<String>,
+                filter: Option<MaintenanceTaskFilter>,
+                order_by: Option<MaintenanceTaskOrder>,
+            ) -> async_graphql::Result<Conn<MaintenanceTask>> {
+                maintenance_gql::asset_tasks(ctx, self.0.id, first, after, filter, order_by).await
             }
             $($extra)*
         }

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod introspection;
 pub mod loaders;
 pub mod machine_sessions;
+pub mod maintenance;
 pub mod members;
 pub mod mutation;
 pub mod places;
@@ -39,6 +40,7 @@ pub struct Query(
     alerts::AlertsQuery,
     machine_sessions::MachineSessionsQuery,
     estop::EstopQuery,
+    maintenance::MaintenanceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -52,12 +54,14 @@ pub struct Mutation(
     alerts::AlertsMutation,
     machine_sessions::MachineSessionsMutation,
     estop::EstopMutation,
+    maintenance::MaintenanceMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(
     subscriptions::TelemetrySubscription,
     machine_sessions::MachineSessionsSubscription,
+    maintenance::MaintenanceSubscription,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

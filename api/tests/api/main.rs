@@ -12,6 +12,7 @@ mod http_protocol;
 mod identity;
 mod limits;
 mod machine_sessions;
+mod maintenance;
 mod members;
 mod mqtt;
 mod places;
