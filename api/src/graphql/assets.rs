@@ -12,10 +12,12 @@ use crate::domain::page::PageRequest;
 use crate::domain::status::HistoryFilter;
 use crate::domain::telemetry;
 use crate::error::AppError;
+use crate::graphql::commands::{Command, CommandStatus};
 use crate::graphql::common::{
     AssetKind, AssetStatus, Conn, OrderDirection, TotalCount, connection, page_complexity,
 };
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
+use crate::graphql::jobs::{Job, JobStatus};
 use crate::graphql::loader;
 use crate::graphql::loaders::{LatestOfAsset, MachineKey, RobotKey, SiteKey, ZoneKey};
 use crate::graphql::mutation::Mutation;
@@ -70,6 +72,20 @@ use entity::{assets as asset_rows, machines, robots};
         ty = "Availability",
         arg(name = "from", ty = "DateTime<Utc>"),
         arg(name = "to", ty = "DateTime<Utc>")
+    ),
+    field(
+        name = "jobs",
+        ty = "Conn<Job>",
+        arg(name = "first", ty = "Option<i32>"),
+        arg(name = "after", ty = "Option<String>"),
+        arg(name = "status", ty = "Option<Vec<JobStatus>>")
+    ),
+    field(
+        name = "commands",
+        ty = "Conn<Command>",
+        arg(name = "first", ty = "Option<i32>"),
+        arg(name = "after", ty = "Option<String>"),
+        arg(name = "status", ty = "Option<Vec<CommandStatus>>")
     )
 )]
 pub enum Asset {
@@ -201,6 +217,28 @@ macro_rules! asset_object {
                 to: DateTime<Utc>,
             ) -> async_graphql::Result<Availability> {
                 status_gql::availability(ctx, self.0.id, from, to).await
+            }
+            /// This asset's jobs, newest first, optionally of some statuses.
+            #[graphql(complexity = "page_complexity(child_complexity, first)")]
+            async fn jobs(
+                &self,
+                ctx: &Context<'_>,
+                first: Option<i32>,
+                after: Option<String>,
+                status: Option<Vec<JobStatus>>,
+            ) -> async_graphql::Result<Conn<Job>> {
+                crate::graphql::jobs::asset_jobs(ctx, self.0.id, first, after, status).await
+            }
+            /// Commands sent to this asset, newest first, optionally of some statuses.
+            #[graphql(complexity = "page_complexity(child_complexity, first)")]
+            async fn commands(
+                &self,
+                ctx: &Context<'_>,
+                first: Option<i32>,
+                after: Option<String>,
+                status: Option<Vec<CommandStatus>>,
+            ) -> async_graphql::Result<Conn<Command>> {
+                crate::graphql::commands::asset_commands(ctx, self.0.id, first, after, status).await
             }
             $($extra)*
         }

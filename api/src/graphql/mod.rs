@@ -6,10 +6,12 @@ pub mod alerts;
 pub mod api_keys;
 pub mod assets;
 pub mod audit;
+pub mod commands;
 pub mod common;
 pub mod context;
 pub mod identity;
 pub mod introspection;
+pub mod jobs;
 pub mod loaders;
 pub mod members;
 pub mod mutation;
@@ -35,6 +37,8 @@ pub struct Query(
     audit::AuditQuery,
     telemetry::TelemetryQuery,
     alerts::AlertsQuery,
+    jobs::JobsQuery,
+    commands::CommandsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,10 +50,16 @@ pub struct Mutation(
     assets::AssetsMutation,
     telemetry::TelemetryMutation,
     alerts::AlertsMutation,
+    jobs::JobsMutation,
+    commands::CommandsMutation,
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(subscriptions::TelemetrySubscription);
+pub struct Subscription(
+    subscriptions::TelemetrySubscription,
+    jobs::JobsSubscription,
+    commands::CommandsSubscription,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

@@ -27,7 +27,7 @@ use crate::graphql::telemetry::Quality;
 
 /// Turns a bus receiver into a stream of the events `keep` maps to items. Lagging ends the
 /// stream with a RESYNC-worthy error instead of buffering without bound.
-fn events<T: Send + 'static>(
+pub(crate) fn events<T: Send + 'static>(
     rx: broadcast::Receiver<Arc<Event>>,
     keep: impl Fn(&Event) -> Option<T> + Send + 'static,
 ) -> impl Stream<Item = async_graphql::Result<T>> {
