@@ -9,6 +9,7 @@ mod dataloader;
 mod helpers;
 mod http_protocol;
 mod identity;
+mod jobs;
 mod limits;
 mod members;
 mod mqtt;
