@@ -5,6 +5,7 @@ mod alerts;
 mod api_keys;
 mod assets;
 mod audit;
+mod commands;
 mod dataloader;
 mod helpers;
 mod http_protocol;
