@@ -482,10 +482,13 @@ async fn lists_filter_commands_and_assets_show_theirs() {
         ids(list(json!({ "assetId": r1 })).await),
         [c3.clone(), c1.clone()]
     );
-    assert_eq!(ids(list(json!({ "status": ["SENT"] })).await), [c2.clone()]);
+    assert_eq!(
+        ids(list(json!({ "status": ["SENT"] })).await),
+        vec![c2.clone()]
+    );
     assert_eq!(
         ids(list(json!({ "command": "home", "siteId": site })).await),
-        [c1.clone()]
+        vec![c1.clone()]
     );
     let body = app
         .gql(
