@@ -644,3 +644,79 @@ pub async fn pause_running_for_estop<C: ConnectionTrait>(
     }
     Ok(events)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(status: JobStatus, total: Option<i32>, done: i32) -> jobs::Model {
+        let at = now();
+        jobs::Model {
+            id: Uuid::now_v7(),
+            organization_id: Uuid::now_v7(),
+            asset_id: Uuid::now_v7(),
+            name: "run".into(),
+            kind: "pick_run".into(),
+            priority: Priority::Normal,
+            status,
+            payload: json!({}),
+            items_total: total,
+            items_done: done,
+            last_item: None,
+            result: None,
+            error: None,
+            created_by_user_id: None,
+            created_by_api_key_id: None,
+            started_at: None,
+            finished_at: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn percent_complete_is_derived_from_items_and_status() {
+        assert_eq!(
+            percent_complete(&job(JobStatus::Running, Some(8), 2)),
+            Some(25.0)
+        );
+        assert_eq!(percent_complete(&job(JobStatus::Running, None, 2)), None);
+        assert_eq!(
+            percent_complete(&job(JobStatus::Queued, Some(0), 0)),
+            Some(0.0)
+        );
+        assert_eq!(
+            percent_complete(&job(JobStatus::Completed, None, 0)),
+            Some(100.0)
+        );
+        assert_eq!(
+            percent_complete(&job(JobStatus::Completed, Some(9), 3)),
+            Some(100.0)
+        );
+    }
+
+    #[test]
+    fn keys_are_lower_case_words() {
+        assert_eq!(key("k", " pick_run2 ").unwrap(), "pick_run2");
+        for bad in ["", "Pick", "2run", "pick-run", "pick.run", &"a".repeat(65)] {
+            assert!(key("k", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_is_bounded_and_payloads_are_objects() {
+        assert!(bounded_json("p", json!({ "a": 1 }), true).is_ok());
+        assert!(bounded_json("p", json!([1]), true).is_err());
+        assert!(bounded_json("p", json!([1]), false).is_ok());
+        let big = json!({ "x": "y".repeat(MAX_JSON_BYTES) });
+        assert!(bounded_json("p", big, true).is_err());
+    }
+
+    #[test]
+    fn illegal_moves_name_the_transition() {
+        let message = |from, t: &Transition| illegal(from, t).to_string();
+        assert!(message(JobStatus::Completed, &Transition::Start).contains("completed to running"));
+        assert!(message(JobStatus::Paused, &Transition::Start).contains("resumeJob"));
+        assert!(message(JobStatus::Queued, &Transition::Resume).contains("startJob"));
+    }
+}
