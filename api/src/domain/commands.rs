@@ -455,6 +455,19 @@ pub async fn report<C: ConnectionTrait>(
             ),
         ));
     }
+    if matches!(report, Report::Acknowledge) && command.not_before.is_some_and(|nb| nb > at) {
+        // Scheduled and not yet due: no device can have been given it.
+        return Err(AppError::validation(
+            "input.id",
+            format!(
+                "cannot go from pending to acknowledged: the command is not deliverable before {}",
+                command
+                    .not_before
+                    .map(|nb| nb.to_rfc3339())
+                    .unwrap_or_default()
+            ),
+        ));
+    }
     let mut next = commands::Model {
         status: to,
         updated_at: at,

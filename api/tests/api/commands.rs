@@ -586,6 +586,9 @@ async fn commands_for_asset_reaches_that_asset_only_and_scheduled_ones_arrive_wh
         &report(&app, &device, "completeCommand", &scheduled).await,
         "BAD_USER_INPUT",
     );
+    let early = report(&app, &device, "acknowledgeCommand", &scheduled).await;
+    assert_bad_input(&early, "input.id");
+    assert!(str_of(&early["errors"][0]["message"]).contains("not deliverable before"));
 
     // Its time comes (the schedule is moved into the past rather than waiting an hour): the
     // worker announces it once, and polling now delivers it.
