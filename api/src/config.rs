@@ -209,6 +209,16 @@ pub struct Config {
     )]
     pub sessions_interval_seconds: u64,
 
+    /// Seconds between rounds of the commands worker (expiry of unacknowledged commands,
+    /// release of scheduled ones).
+    #[arg(
+        long,
+        env = "FLEETGRAPH_COMMANDS_INTERVAL_SECONDS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub commands_interval_seconds: u64,
+
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(
         long,

@@ -426,6 +426,7 @@ async fn seed_new(db: &Db, hasher: &PasswordHasher) -> anyhow::Result<()> {
         };
         assets::create_machine(conn, &owner, fields, machine).await?;
     }
+    seed_operations(conn, &owner).await?;
     // Every demo asset has "just reported": the simulator keeps them fresh, except the one it
     // leaves silent to show an asset going offline.
     entity::assets::Entity::update_many()
@@ -528,5 +529,82 @@ async fn seed_maintenance(
             maintenance::complete(conn, owner, created.id, done).await?;
         }
     }
+    Ok(())
+}
+
+/// A few jobs (one running with progress, one queued, one completed) and a pending command,
+/// so that the jobs and commands views are not empty on first start.
+async fn seed_operations(
+    conn: &sea_orm::DatabaseTransaction,
+    owner: &Tenant,
+) -> anyhow::Result<()> {
+    use crate::domain::commands::{self, NewCommand};
+    use crate::domain::jobs::{self, NewJob, Transition};
+    use entity::Priority;
+
+    let weld = assets::by_code(conn, owner, "R-WELD-01").await?;
+    let amr = assets::by_code(conn, owner, "AMR-01").await?;
+    let laser = assets::by_code(conn, owner, "M-LASER-01").await?;
+    let job = |asset_id, name: &str, kind: &str, items_total| NewJob {
+        asset_id,
+        name: name.into(),
+        kind: kind.into(),
+        priority: Priority::Normal,
+        payload: Some(json!({ "program": kind })),
+        items_total,
+    };
+
+    let running = jobs::create(
+        conn,
+        owner,
+        job(
+            weld.id,
+            "Side panel seams, batch 42",
+            "weld_program",
+            Some(120),
+        ),
+    )
+    .await?
+    .value;
+    jobs::transition(conn, owner, running.id, Transition::Start).await?;
+    jobs::report_progress(conn, owner, running.id, 45, Some("seam-045".into())).await?;
+
+    jobs::create(
+        conn,
+        owner,
+        job(amr.id, "Wave 7 pick run", "pick_run", Some(60)),
+    )
+    .await?;
+
+    let done = jobs::create(
+        conn,
+        owner,
+        job(laser.id, "Firmware 4.2 rollout", "software_rollout", None),
+    )
+    .await?
+    .value;
+    jobs::transition(conn, owner, done.id, Transition::Start).await?;
+    jobs::transition(
+        conn,
+        owner,
+        done.id,
+        Transition::Complete(Some(json!({ "firmware": "4.2.0" }))),
+    )
+    .await?;
+
+    commands::send(
+        conn,
+        owner,
+        NewCommand {
+            asset_id: amr.id,
+            command: "home".into(),
+            payload: Some(json!({ "dock": "D-3" })),
+            priority: Priority::High,
+            not_before: None,
+            // A day, so that a newcomer still finds it pending after a while.
+            ttl_seconds: Some(86_400),
+        },
+    )
+    .await?;
     Ok(())
 }

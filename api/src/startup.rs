@@ -192,6 +192,19 @@ fn start_workers(config: &Config, services: &Services) -> Workers {
             }
         },
     );
+    let (db, events) = (services.db.clone(), services.events.clone());
+    workers.every(
+        "commands",
+        Duration::from_secs(config.commands_interval_seconds.max(1)),
+        move || {
+            let (db, events) = (db.clone(), events.clone());
+            async move {
+                crate::workers::commands::run(&db, &events, chrono::Utc::now())
+                    .await
+                    .map(|_| ())
+            }
+        },
+    );
     if config.demo {
         let (db, events) = (services.db.clone(), services.events.clone());
         workers.spawn("demo simulator", move |stop| {

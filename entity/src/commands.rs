@@ -16,6 +16,8 @@ pub struct Model {
     pub priority: Priority,
     pub status: CommandStatus,
     pub not_before: Option<DateTimeUtc>,
+    /// When it became deliverable and was announced (null: scheduled, not yet due).
+    pub released_at: Option<DateTimeUtc>,
     pub expires_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub acknowledged_at: Option<DateTimeUtc>,

@@ -63,6 +63,7 @@ pub enum Commands {
     Priority,
     Status,
     NotBefore,
+    ReleasedAt,
     ExpiresAt,
     SentAt,
     AcknowledgedAt,
@@ -302,6 +303,9 @@ impl MigrationTrait for Migration {
                     .col(enum_string(C::Status, enum_values::COMMAND_STATUS))
                     // Not delivered before this time (a scheduled command).
                     .col(timestamp_with_time_zone_null(C::NotBefore))
+                    // When it became deliverable and was announced to subscribers: at creation,
+                    // or (scheduled) when the commands worker found its `not_before` passed.
+                    .col(timestamp_with_time_zone_null(C::ReleasedAt))
                     // Expires when not acknowledged by then.
                     .col(timestamp_with_time_zone(C::ExpiresAt))
                     .col(timestamp_with_time_zone_null(C::SentAt))

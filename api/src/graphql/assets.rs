@@ -12,10 +12,12 @@ use crate::domain::page::PageRequest;
 use crate::domain::status::HistoryFilter;
 use crate::domain::telemetry;
 use crate::error::AppError;
+use crate::graphql::commands::{Command, CommandStatus};
 use crate::graphql::common::{
     AssetKind, AssetStatus, Conn, OrderDirection, TotalCount, connection, page_complexity,
 };
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
+use crate::graphql::jobs::{Job, JobStatus};
 use crate::graphql::loader;
 use crate::graphql::loaders::{
     ActiveSessionOfMachine, LatestOfAsset, MachineKey, RobotKey, SiteKey, ZoneKey,
@@ -83,6 +85,20 @@ use entity::{assets as asset_rows, machines, robots};
         arg(name = "after", ty = "Option<String>"),
         arg(name = "filter", ty = "Option<MaintenanceTaskFilter>"),
         arg(name = "order_by", ty = "Option<MaintenanceTaskOrder>")
+    ),
+    field(
+        name = "jobs",
+        ty = "Conn<Job>",
+        arg(name = "first", ty = "Option<i32>"),
+        arg(name = "after", ty = "Option<String>"),
+        arg(name = "status", ty = "Option<Vec<JobStatus>>")
+    ),
+    field(
+        name = "commands",
+        ty = "Conn<Command>",
+        arg(name = "first", ty = "Option<i32>"),
+        arg(name = "after", ty = "Option<String>"),
+        arg(name = "status", ty = "Option<Vec<CommandStatus>>")
     )
 )]
 pub enum Asset {
@@ -227,6 +243,28 @@ macro_rules! asset_object {
                 order_by: Option<MaintenanceTaskOrder>,
             ) -> async_graphql::Result<Conn<MaintenanceTask>> {
                 maintenance_gql::asset_tasks(ctx, self.0.id, first, after, filter, order_by).await
+            }
+            /// This asset's jobs, newest first, optionally of some statuses.
+            #[graphql(complexity = "page_complexity(child_complexity, first)")]
+            async fn jobs(
+                &self,
+                ctx: &Context<'_>,
+                first: Option<i32>,
+                after: Option<String>,
+                status: Option<Vec<JobStatus>>,
+            ) -> async_graphql::Result<Conn<Job>> {
+                crate::graphql::jobs::asset_jobs(ctx, self.0.id, first, after, status).await
+            }
+            /// Commands sent to this asset, newest first, optionally of some statuses.
+            #[graphql(complexity = "page_complexity(child_complexity, first)")]
+            async fn commands(
+                &self,
+                ctx: &Context<'_>,
+                first: Option<i32>,
+                after: Option<String>,
+                status: Option<Vec<CommandStatus>>,
+            ) -> async_graphql::Result<Conn<Command>> {
+                crate::graphql::commands::asset_commands(ctx, self.0.id, first, after, status).await
             }
             $($extra)*
         }

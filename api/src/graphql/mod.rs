@@ -6,11 +6,13 @@ pub mod alerts;
 pub mod api_keys;
 pub mod assets;
 pub mod audit;
+pub mod commands;
 pub mod common;
 pub mod context;
 pub mod estop;
 pub mod identity;
 pub mod introspection;
+pub mod jobs;
 pub mod loaders;
 pub mod machine_sessions;
 pub mod maintenance;
@@ -41,6 +43,8 @@ pub struct Query(
     machine_sessions::MachineSessionsQuery,
     estop::EstopQuery,
     maintenance::MaintenanceQuery,
+    jobs::JobsQuery,
+    commands::CommandsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -55,6 +59,8 @@ pub struct Mutation(
     machine_sessions::MachineSessionsMutation,
     estop::EstopMutation,
     maintenance::MaintenanceMutation,
+    jobs::JobsMutation,
+    commands::CommandsMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -62,6 +68,8 @@ pub struct Subscription(
     subscriptions::TelemetrySubscription,
     machine_sessions::MachineSessionsSubscription,
     maintenance::MaintenanceSubscription,
+    jobs::JobsSubscription,
+    commands::CommandsSubscription,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

@@ -1,6 +1,7 @@
 //! Background workers: each runs on its own period until shutdown, and a failing round is logged
 //! and retried next period rather than ending the worker.
 
+pub mod commands;
 pub mod maintenance;
 pub mod retention;
 pub mod sessions;

@@ -108,6 +108,7 @@ async fn work_on(app: &TestApp, org: &str, asset: &str) -> (Uuid, Uuid) {
         priority: Set(Priority::Normal),
         status: Set(CommandStatus::Pending),
         not_before: Set(None),
+        released_at: Set(Some(now)),
         expires_at: Set(now + chrono::Duration::minutes(5)),
         sent_at: Set(None),
         acknowledged_at: Set(None),

@@ -135,6 +135,12 @@ impl TestApp {
         config.demo = false;
         config.redis_url = std::env::var("TEST_REDIS_URL").ok();
         config.log_filter = "warn".into();
+        // Tests drive the workers themselves with a chosen clock; the app's own rounds would
+        // only add statements to the counters that DataLoader tests compare. A test that wants
+        // them sets a short period in `configure`.
+        config.commands_interval_seconds = 3600;
+        config.maintenance_interval_seconds = 3600;
+        config.sessions_interval_seconds = 3600;
         let (url, sqlite_file) = match postgres_url() {
             Some(admin) => (fresh_postgres(&admin).await, None),
             None => {
