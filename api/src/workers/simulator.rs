@@ -217,8 +217,88 @@ pub async fn run(db: Db, events: EventBus, mut stop: watch::Receiver<bool>) -> a
         for event in outcome.events {
             events.publish(event).await;
         }
+        if tick % 5 == 4
+            && let Err(e) = advance_jobs(&db, &events, &tenant, &mut rng).await
+        {
+            tracing::warn!(error = %e, "demo simulator: job progress failed");
+        }
     }
     Ok(())
+}
+
+/// Running demo jobs make progress, as their devices would report it; a finished job is
+/// followed by the next one on the same asset, so `jobUpdated` always has something to show.
+/// Paused jobs (an emergency stop pauses them) wait for someone to resume them.
+async fn advance_jobs(
+    db: &Db,
+    events: &EventBus,
+    tenant: &Tenant,
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    use crate::domain::jobs::{self as job_domain, NewJob, Transition};
+    let running = entity::jobs::Entity::find()
+        .filter(entity::jobs::Column::OrganizationId.eq(tenant.organization_id))
+        .filter(entity::jobs::Column::Status.eq(entity::JobStatus::Running))
+        .all(&db.conn)
+        .await?;
+    for job in running {
+        let Some(total) = job.items_total else {
+            continue;
+        };
+        let tx = db.begin_write().await?;
+        let done = (job.items_done + rng.random_range(1..=3)).min(total);
+        let mut published = job_domain::report_progress(
+            &tx.tx,
+            tenant,
+            job.id,
+            done,
+            Some(format!("item-{done:03}")),
+        )
+        .await?
+        .events;
+        if done == total {
+            let finished = job_domain::transition(
+                &tx.tx,
+                tenant,
+                job.id,
+                Transition::Complete(Some(serde_json::json!({ "items": total }))),
+            )
+            .await?;
+            published.extend(finished.events);
+            let next = job_domain::create(
+                &tx.tx,
+                tenant,
+                NewJob {
+                    asset_id: job.asset_id,
+                    name: next_name(&job.name),
+                    kind: job.kind.clone(),
+                    priority: job.priority,
+                    payload: Some(job.payload.clone()),
+                    items_total: Some(total),
+                },
+            )
+            .await?;
+            published.extend(next.events);
+            let started =
+                job_domain::transition(&tx.tx, tenant, next.value.id, Transition::Start).await?;
+            published.extend(started.events);
+        }
+        tx.commit().await?;
+        for event in published {
+            events.publish(event).await;
+        }
+    }
+    Ok(())
+}
+
+/// "Batch 42" -> "Batch 43"; a name without a trailing number gets " (next)".
+fn next_name(name: &str) -> String {
+    let digits = name.chars().rev().take_while(char::is_ascii_digit).count();
+    let (stem, number) = name.split_at(name.len() - digits);
+    match number.parse::<u64>() {
+        Ok(n) => format!("{stem}{}", n + 1),
+        Err(_) => format!("{name} (next)"),
+    }
 }
 
 #[cfg(test)]
@@ -238,5 +318,14 @@ mod tests {
             let v = s.step(&mut rng);
             assert!((0.0..=100.0).contains(&v));
         }
+    }
+
+    #[test]
+    fn the_next_job_counts_on() {
+        assert_eq!(
+            next_name("Side panel seams, batch 42"),
+            "Side panel seams, batch 43"
+        );
+        assert_eq!(next_name("Wave pick"), "Wave pick (next)");
     }
 }
