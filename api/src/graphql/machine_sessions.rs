@@ -383,8 +383,8 @@ pub struct MachineSessionsSubscription;
 
 #[Subscription]
 impl MachineSessionsSubscription {
-    /// Sessions starting, about to time out (`sessionExpiring`), extended and ending; optionally
-    /// of one machine or one site.
+    /// Sessions starting, about to time out, extended and ending; optionally of one machine or
+    /// one site.
     async fn machine_session_events(
         &self,
         ctx: &Context<'_>,
@@ -392,24 +392,50 @@ impl MachineSessionsSubscription {
         site_id: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MachineSessionEvent>> + use<>>
     {
-        let tenant = tenant(ctx)?.clone();
-        tenant.require(Permission::SessionsRead)?;
-        let machine = parse_opt_id("machineId", machine_id.as_ref())?;
-        let site = parse_opt_id("siteId", site_id.as_ref())?;
-        let rx = subscribe(ctx, &tenant, TopicKind::Sessions);
-        Ok(events(rx, move |event| {
-            let p: SessionPayload = serde_json::from_value(event.payload.clone()).ok()?;
-            if machine.is_some_and(|m| m != p.machine_id)
-                || site.is_some_and(|s| s != p.site_id)
-                || !tenant.sees_site(p.site_id)
-            {
-                return None;
-            }
-            Some(MachineSessionEvent {
-                kind: p.kind,
-                session: MachineSession(p.session),
-                expires_at: p.expires_at,
-            })
-        }))
+        session_events(ctx, machine_id, site_id, None)
     }
+
+    /// Only the warnings: a session will time out at `expiresAt` unless its operator is active.
+    async fn session_expiring(
+        &self,
+        ctx: &Context<'_>,
+        machine_id: Option<ID>,
+        site_id: Option<ID>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MachineSessionEvent>> + use<>>
+    {
+        session_events(
+            ctx,
+            machine_id,
+            site_id,
+            Some(MachineSessionEventType::Expiring),
+        )
+    }
+}
+
+fn session_events(
+    ctx: &Context<'_>,
+    machine_id: Option<ID>,
+    site_id: Option<ID>,
+    only: Option<MachineSessionEventType>,
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MachineSessionEvent>> + use<>> {
+    let tenant = tenant(ctx)?.clone();
+    tenant.require(Permission::SessionsRead)?;
+    let machine = parse_opt_id("machineId", machine_id.as_ref())?;
+    let site = parse_opt_id("siteId", site_id.as_ref())?;
+    let rx = subscribe(ctx, &tenant, TopicKind::Sessions);
+    Ok(events(rx, move |event| {
+        let p: SessionPayload = serde_json::from_value(event.payload.clone()).ok()?;
+        if machine.is_some_and(|m| m != p.machine_id)
+            || site.is_some_and(|s| s != p.site_id)
+            || only.is_some_and(|k| k != p.kind)
+            || !tenant.sees_site(p.site_id)
+        {
+            return None;
+        }
+        Some(MachineSessionEvent {
+            kind: p.kind,
+            session: MachineSession(p.session),
+            expires_at: p.expires_at,
+        })
+    }))
 }

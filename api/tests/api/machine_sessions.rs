@@ -490,6 +490,82 @@ async fn session_events_reach_subscribers_of_the_organization_only() {
     );
 }
 
+#[tokio::test]
+async fn the_apps_own_worker_warns_session_expiring_subscribers() {
+    // Sessions swept every second; a machine that times out after two minutes and warns one
+    // minute ahead. The session's last activity is moved 90 s into the past, so the next sweep
+    // warns.
+    let app = TestApp::spawn_with(|c| c.sessions_interval_seconds = 1).await;
+    let owner = app.sign_up(&slug("sessexp")).await;
+    let site = app.create_site(&owner.token, "PLANT").await;
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "mutation($input: CreateMachineInput!) { createMachine(input: $input) { machine { id } } }",
+            json!({ "input": {
+                "siteId": site, "code": "M-QUICK", "name": "quick", "vendor": "v", "model": "m",
+                "sessionTimeoutMinutes": 2, "warningMinutes": 1,
+            }}),
+        )
+        .await;
+    assert_ok(&body);
+    let machine = str_of(&body["data"]["createMachine"]["machine"]["id"]);
+    let stranger = app.sign_up(&slug("sessexpx")).await;
+    const SUB: &str = "subscription { sessionExpiring { type expiresAt session { id } } }";
+    let mut ws = app.ws(&owner.token).await;
+    ws.subscribe("e", SUB, json!({})).await;
+    let mut other = app.ws(&stranger.token).await;
+    other.subscribe("e", SUB, json!({})).await;
+
+    let operator = app.member(&owner, "OPERATOR").await;
+    let id = str_of(&start_ok(&app, &operator.token, &machine, None).await["id"]);
+    entity::machine_sessions::Entity::update_many()
+        .filter(entity::machine_sessions::Column::Id.eq(Uuid::parse_str(&id).unwrap()))
+        .col_expr(
+            entity::machine_sessions::Column::LastActivityAt,
+            sea_orm::sea_query::Expr::value(Utc::now() - Duration::seconds(90)),
+        )
+        .exec(&app.db.conn)
+        .await
+        .unwrap();
+    // STARTED is not an expiry: the first message is the warning.
+    let message = ws
+        .next_message(WS_WAIT)
+        .await
+        .expect("a sessionExpiring event");
+    let event = &message["payload"]["data"]["sessionExpiring"];
+    assert_eq!(event["type"], "EXPIRING", "{message}");
+    assert_eq!(event["session"]["id"], id.as_str());
+    assert!(event["expiresAt"].is_string());
+    assert!(
+        other
+            .next_message(std::time::Duration::from_millis(300))
+            .await
+            .is_none(),
+        "another organization's subscriber was warned"
+    );
+}
+
+#[tokio::test]
+async fn only_the_operator_or_an_admin_records_activity() {
+    let app = TestApp::spawn().await;
+    let p = plant(&app, "sessact").await;
+    let operator = app.member(&p.owner, "OPERATOR").await;
+    let other = app.member(&p.owner, "OPERATOR").await;
+    let viewer = app.member(&p.owner, "VIEWER").await;
+    let admin = app.member(&p.owner, "ADMIN").await;
+    let id = str_of(&start_ok(&app, &operator.token, &p.machine, None).await["id"]);
+    for token in [&viewer.token, &other.token] {
+        assert_code(
+            &app.gql(Some(token), ACTIVITY, json!({ "id": id })).await,
+            "FORBIDDEN",
+        );
+    }
+    for token in [&operator.token, &admin.token] {
+        assert_ok(&app.gql(Some(token), ACTIVITY, json!({ "id": id })).await);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Status history and availability
 
