@@ -26,8 +26,14 @@
 //! every (re)subscription and a point without `ts` would be stored again as a new reading.
 //! Messages that queue up while the database is busy are coalesced: up to
 //! [`MAX_BATCH_MESSAGES`] messages (and at most [`MAX_POINTS_PER_CALL`] points) of one
-//! organization go through one transaction. Every replica with `--mqtt-url` subscribes, so run
-//! the bridge on one replica (or have devices send `ts`, which makes re-ingesting idempotent).
+//! organization go through one transaction.
+//!
+//! Every replica with `--mqtt-url` subscribes through an MQTT shared subscription
+//! (`$share/<group>/fleetgraph/+/+/telemetry`, group `fleetgraph` unless the URL says
+//! `?share=<group>`), so the broker hands each message to ONE replica of the group instead of to
+//! all of them, and a point without `ts` is not stored once per replica. `?share=` (empty) turns
+//! this off for a broker without shared subscriptions; separate deployments on one broker need
+//! separate groups.
 //!
 //! The connection reconnects with capped exponential backoff; rumqttc reconnects on the next
 //! poll after an error, and on every ConnAck without a resumed session the subscription is
@@ -59,6 +65,8 @@ use entity::{Quality, organizations};
 
 /// What the bridge subscribes to: `fleetgraph/<org-slug>/<asset-code>/telemetry`.
 pub const TOPIC_FILTER: &str = "fleetgraph/+/+/telemetry";
+/// The shared-subscription group replicas join unless `--mqtt-url` names another.
+pub const DEFAULT_SHARE_GROUP: &str = "fleetgraph";
 /// Largest MQTT packet accepted: 10,000 verbose points fit. A bigger packet is a protocol error
 /// that costs the connection, so brokers should be configured with a limit at or below this
 /// (Mosquitto: `max_packet_size`).
@@ -89,6 +97,9 @@ pub struct BrokerSettings {
     pub port: u16,
     pub client_id: String,
     pub credentials: Option<(String, String)>,
+    /// The shared-subscription group of the replicas of one deployment; `None` subscribes
+    /// plainly (every replica then receives every message).
+    pub share_group: Option<String>,
 }
 
 impl std::fmt::Debug for BrokerSettings {
@@ -133,9 +144,20 @@ impl BrokerSettings {
             return Err("invalid MQTT URL: a broker URL has no path".into());
         }
         let mut client_id = None;
+        let mut share_group = Some(DEFAULT_SHARE_GROUP.to_owned());
         for (key, value) in url.query_pairs() {
             match key.as_ref() {
                 "client_id" if !value.is_empty() => client_id = Some(value.into_owned()),
+                "share" if value.is_empty() => share_group = None,
+                // A group name is one topic level: no wildcards, no separators.
+                "share" if !value.contains(['/', '+', '#']) => {
+                    share_group = Some(value.into_owned());
+                }
+                "share" => {
+                    return Err(format!(
+                        "invalid MQTT URL: share group {value:?} may not contain '/', '+' or '#'"
+                    ));
+                }
                 other => return Err(format!("invalid MQTT URL: unknown parameter {other:?}")),
             }
         }
@@ -153,7 +175,16 @@ impl BrokerSettings {
                 format!("fleetgraph-{}", &Uuid::now_v7().simple().to_string()[20..])
             }),
             credentials,
+            share_group,
         })
+    }
+
+    /// The filter the bridge subscribes with: [`TOPIC_FILTER`], shared by the group if any.
+    pub fn topic_filter(&self) -> String {
+        match &self.share_group {
+            Some(group) => format!("$share/{group}/{TOPIC_FILTER}"),
+            None => TOPIC_FILTER.to_owned(),
+        }
     }
 
     fn options(&self) -> MqttOptions {
@@ -405,10 +436,18 @@ impl MqttBridge {
         tracing::info!(
             broker = %format!("{}:{}", settings.host, settings.port),
             client_id = %settings.client_id,
-            topics = TOPIC_FILTER,
+            topics = %settings.topic_filter(),
             "MQTT bridge starting"
         );
-        let receiver = tokio::spawn(receive(client, eventloop, queue_tx, stats.clone(), stopped));
+        let filter = settings.topic_filter();
+        let receiver = tokio::spawn(receive(
+            client,
+            eventloop,
+            filter,
+            queue_tx,
+            stats.clone(),
+            stopped,
+        ));
         let ingester = tokio::spawn(Ingester::new(db, events, stats.clone()).run(queue_rx));
         Ok(Self {
             stop,
@@ -438,6 +477,7 @@ type Message = rumqttc::Publish;
 async fn receive(
     client: AsyncClient,
     mut eventloop: EventLoop,
+    filter: String,
     queue: mpsc::Sender<Message>,
     stats: Arc<BridgeStats>,
     mut stop: watch::Receiver<bool>,
@@ -463,7 +503,7 @@ async fn receive(
                 }
                 // A clean session starts without subscriptions; a resumed one keeps them.
                 if !ack.session_present
-                    && let Err(e) = client.try_subscribe(TOPIC_FILTER, QoS::AtLeastOnce)
+                    && let Err(e) = client.try_subscribe(filter.as_str(), QoS::AtLeastOnce)
                 {
                     tracing::error!(error = %e, "MQTT bridge could not queue its subscription");
                 }
@@ -475,11 +515,12 @@ async fn receive(
                     .any(|c| matches!(c, SubscribeReasonCode::Failure))
                 {
                     tracing::error!(
-                        topics = TOPIC_FILTER,
-                        "the MQTT broker refused the bridge's subscription; check its ACL"
+                        topics = %filter,
+                        "the MQTT broker refused the bridge's subscription; check its ACL \
+                         (and that it supports shared subscriptions, or use ?share= to turn them off)"
                     );
                 } else {
-                    tracing::debug!(topics = TOPIC_FILTER, "MQTT bridge subscribed");
+                    tracing::debug!(topics = %filter, "MQTT bridge subscribed");
                 }
             }
             Ok(MqttEvent::Incoming(Packet::Publish(publish))) => {
@@ -892,6 +933,10 @@ mod tests {
         assert_eq!((s.host.as_str(), s.port), ("broker.local", 1884));
         assert_eq!(s.client_id, "fg-1");
         assert_eq!(
+            s.topic_filter(),
+            "$share/fleetgraph/fleetgraph/+/+/telemetry"
+        );
+        assert_eq!(
             s.credentials,
             Some(("bridge".to_owned(), "p@ss:w".to_owned()))
         );
@@ -901,7 +946,13 @@ mod tests {
         );
         let s = BrokerSettings::parse("mqtt://[::1]:1883").unwrap();
         assert_eq!(s.host, "::1");
+        let s = BrokerSettings::parse("mqtt://broker?share=plant-a").unwrap();
+        assert_eq!(s.topic_filter(), "$share/plant-a/fleetgraph/+/+/telemetry");
+        let s = BrokerSettings::parse("mqtt://broker?share=").unwrap();
+        assert_eq!(s.topic_filter(), TOPIC_FILTER);
         for bad in [
+            "mqtt://broker?share=a/b",
+            "mqtt://broker?share=%23",
             "http://broker",
             "mqtts://broker",
             "mqtt://",

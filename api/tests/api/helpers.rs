@@ -124,23 +124,30 @@ async fn drop_leftovers(admin: &str) {
     conn.close().await.ok();
 }
 
+/// The configuration every test app starts from: an ephemeral port, no demo, Redis when
+/// `TEST_REDIS_URL` is set.
+fn test_config() -> Config {
+    let mut config = Config::with_defaults();
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.demo = false;
+    config.redis_url = std::env::var("TEST_REDIS_URL").ok();
+    config.log_filter = "warn".into();
+    // Tests drive the workers themselves with a chosen clock; the app's own rounds would only
+    // add statements to the counters that DataLoader tests compare. A test that wants them sets
+    // a short period in `configure`.
+    config.commands_interval_seconds = 3600;
+    config.maintenance_interval_seconds = 3600;
+    config.sessions_interval_seconds = 3600;
+    config
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
-        let mut config = Config::with_defaults();
-        config.bind = "127.0.0.1:0".parse().unwrap();
-        config.demo = false;
-        config.redis_url = std::env::var("TEST_REDIS_URL").ok();
-        config.log_filter = "warn".into();
-        // Tests drive the workers themselves with a chosen clock; the app's own rounds would
-        // only add statements to the counters that DataLoader tests compare. A test that wants
-        // them sets a short period in `configure`.
-        config.commands_interval_seconds = 3600;
-        config.maintenance_interval_seconds = 3600;
-        config.sessions_interval_seconds = 3600;
+        let mut config = test_config();
         let (url, sqlite_file) = match postgres_url() {
             Some(admin) => (fresh_postgres(&admin).await, None),
             None => {
@@ -432,12 +439,14 @@ impl TestApp {
     /// database) with its own connection pool and event bus: a second replica. Only the owner
     /// deletes a SQLite file; the sibling never does.
     pub async fn spawn_sibling(&self) -> TestApp {
-        let mut config = Config::with_defaults();
-        config.bind = "127.0.0.1:0".parse().unwrap();
-        config.demo = false;
-        config.redis_url = std::env::var("TEST_REDIS_URL").ok();
-        config.log_filter = "warn".into();
+        self.spawn_sibling_with(|_| {}).await
+    }
+
+    /// Like [`Self::spawn_sibling`], configured further by `configure`.
+    pub async fn spawn_sibling_with(&self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = test_config();
         config.database_url = self.database_url.clone();
+        configure(&mut config);
         let db = Db::connect(&config.database_url)
             .await
             .expect("connect the sibling to the shared database");

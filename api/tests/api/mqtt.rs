@@ -14,8 +14,14 @@ use crate::helpers::{Session, TestApp, slug};
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// The broker URL with a share group of its own: concurrent tests share one broker, and apps of
+/// different tests (different databases) must not take each other's messages. Apps given the
+/// same URL act as replicas of one deployment.
 fn mqtt_url() -> Option<String> {
-    std::env::var("TEST_MQTT_URL").ok()
+    let url = std::env::var("TEST_MQTT_URL").ok()?;
+    let group = format!("fgt-{}", Uuid::now_v7().simple());
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{separator}share={group}"))
 }
 
 /// A device: a plain MQTT client publishing at QoS 1.
@@ -277,7 +283,7 @@ async fn an_organizations_topic_reaches_only_its_own_assets() {
 async fn the_bridge_reconnects_and_resubscribes_after_losing_its_connection() {
     let Some(url) = mqtt_url() else { return };
     let client_id = format!("fgt-bridge-{}", &Uuid::now_v7().simple().to_string()[20..]);
-    let bridge_url = format!("{}?client_id={client_id}", url.trim_end_matches('/'));
+    let bridge_url = format!("{url}&client_id={client_id}");
     let app = TestApp::spawn_with(|c| c.mqtt_url = Some(bridge_url)).await;
     let (owner, site) = organization(&app, "mqtt-re").await;
     let robot = app
@@ -323,4 +329,66 @@ async fn the_bridge_reconnects_and_resubscribes_after_losing_its_connection() {
         ("cpu", 2.0),
     )
     .await;
+}
+
+#[tokio::test]
+async fn replicas_share_the_subscription_so_each_message_is_ingested_once() {
+    let Some(url) = mqtt_url() else { return };
+    let app = TestApp::spawn_with(|c| c.mqtt_url = Some(url.clone())).await;
+    let (owner, site) = organization(&app, "mqtt-share").await;
+    let robot = app
+        .create_robot(&owner.token, &site, None, "R-MQTT-S")
+        .await;
+    let device = Device::connect(&url);
+    let asset = ("R-MQTT-S", robot.as_str());
+    // The first replica is subscribed once this arrives.
+    publish_until(
+        &app,
+        &device,
+        &owner,
+        asset,
+        &json!({ "metric": "warmup", "value": 1 }),
+        ("warmup", 1.0),
+    )
+    .await;
+    // A second replica of the same deployment: same database, same broker URL (same group).
+    let sibling = app
+        .spawn_sibling_with(|c| c.mqtt_url = Some(url.clone()))
+        .await;
+    let robot_id = Uuid::parse_str(&robot).unwrap();
+    // Until the sibling has subscribed the broker delivers everything to the first replica; give
+    // it time, then send points without `ts` (each would be stored once per receiving replica).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    const SENT: usize = 20;
+    for i in 0..SENT {
+        device
+            .publish(
+                &owner.slug,
+                "R-MQTT-S",
+                json!({ "metric": "shared", "value": i }).to_string(),
+            )
+            .await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let count = || async {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        entity::telemetry_points::Entity::find()
+            .filter(entity::telemetry_points::Column::AssetId.eq(robot_id))
+            .filter(entity::telemetry_points::Column::Metric.eq("shared"))
+            .count(&app.db.conn)
+            .await
+            .unwrap()
+    };
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while count().await < SENT as u64 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Anything delivered twice would show up within a moment of the last one.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        count().await,
+        SENT as u64,
+        "each message stored exactly once"
+    );
+    drop(sibling);
 }
