@@ -369,11 +369,13 @@ fn parse_ts(ts: &serde_json::Value) -> std::result::Result<DateTime<Utc>, String
     }
 }
 
-/// Decodes a message for the asset `asset_code`. All or nothing: a device that sends one bad
-/// point is misconfigured, and storing the rest would hide it.
+/// Decodes a message for the asset `asset_code`; points without `ts` are stamped `received_at`.
+/// All or nothing: a device that sends one bad point is misconfigured, and storing the rest would
+/// hide it.
 pub fn parse_payload(
     asset_code: &str,
     payload: &[u8],
+    received_at: DateTime<Utc>,
 ) -> std::result::Result<Vec<PointInput>, PayloadError> {
     let json: serde_json::Value =
         serde_json::from_slice(payload).map_err(|e| PayloadError::NotJson(e.to_string()))?;
@@ -402,13 +404,13 @@ pub fn parse_payload(
                 return Err(fail("value must be a finite number".into()));
             }
             let ts = match point.ts.as_ref().filter(|ts| !ts.is_null()) {
-                Some(ts) => Some(parse_ts(ts).map_err(fail)?),
-                None => None,
+                Some(ts) => parse_ts(ts).map_err(fail)?,
+                None => received_at,
             };
             Ok(PointInput {
                 asset: asset.clone(),
                 metric: point.metric,
-                ts,
+                ts: Some(ts),
                 value: point.value,
                 quality: point.quality.map(Into::into),
                 unit: point.unit,
@@ -471,7 +473,13 @@ impl MqttBridge {
 }
 
 /// One received message, as queued for ingest.
-type Message = rumqttc::Publish;
+struct Message {
+    publish: rumqttc::Publish,
+    /// When the bridge received it: the time of its points that carry no `ts`. Stamped here
+    /// rather than at ingest, because messages queued meanwhile are ingested in one call and
+    /// would otherwise all get that call's time, collapsing into one point per metric.
+    received_at: DateTime<Utc>,
+}
 
 /// Reads from the broker: (re)connects, (re)subscribes, queues telemetry messages.
 async fn receive(
@@ -534,7 +542,9 @@ async fn receive(
                 // holds the messages (and eventually the TCP window does).
                 tokio::select! {
                     _ = stop.changed() => break,
-                    sent = queue.send(publish) => if sent.is_err() { break },
+                    sent = queue.send(Message { publish, received_at: crate::domain::now() }) => {
+                        if sent.is_err() { break }
+                    }
                 }
             }
             Ok(_) => {}
@@ -700,6 +710,10 @@ impl Ingester {
 
     /// Topic, organization and payload of one message; `None` (counted, logged) if unusable.
     async fn prepare(&mut self, message: Message) -> Option<Parsed> {
+        let Message {
+            publish: message,
+            received_at,
+        } = message;
         let (slug, code) = match parse_topic(&message.topic) {
             Ok(parts) => parts,
             Err(e) => {
@@ -719,7 +733,7 @@ impl Ingester {
                 return None;
             }
         };
-        match parse_payload(code, &message.payload) {
+        match parse_payload(code, &message.payload, received_at) {
             Ok(points) => Some(Parsed {
                 organization_id,
                 slug: slug.to_owned(),
@@ -820,8 +834,13 @@ mod tests {
     use crate::auth::Permission;
     use crate::events::{Topic, TopicKind};
 
+    /// When the test messages were "received".
+    fn received() -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(1_764_000_000_000).unwrap()
+    }
+
     fn parse(payload: &str) -> std::result::Result<Vec<PointInput>, PayloadError> {
-        parse_payload("R-1", payload.as_bytes())
+        parse_payload("R-1", payload.as_bytes(), received())
     }
 
     #[test]
@@ -832,7 +851,9 @@ mod tests {
         assert_eq!(p.asset, AssetRef::Code("R-1".into()));
         assert_eq!(p.metric, "cpu");
         assert_eq!(p.value, 42.5);
-        assert!(p.ts.is_none() && p.quality.is_none() && p.unit.is_none());
+        // Without `ts` a point is of the moment the bridge received it.
+        assert_eq!(p.ts, Some(received()));
+        assert!(p.quality.is_none() && p.unit.is_none());
     }
 
     #[test]
@@ -856,7 +877,7 @@ mod tests {
         assert_eq!(points[1].ts.unwrap().timestamp_millis(), 1_735_689_600_000);
         assert_eq!(points[1].quality, Some(Quality::Uncertain));
         assert_eq!(points[2].ts.unwrap().timestamp_millis(), 1_735_689_600_000);
-        assert!(points[3].ts.is_none());
+        assert_eq!(points[3].ts, Some(received()));
         assert_eq!(points[3].quality, Some(Quality::Good));
     }
 
@@ -1025,7 +1046,10 @@ mod tests {
         let mut telemetry = events.subscribe(Topic::new(org, TopicKind::Telemetry));
         let stats = Arc::new(BridgeStats::default());
         let (tx, rx) = mpsc::channel(16);
-        let message = |topic: &str, payload: &str| Message::new(topic, QoS::AtLeastOnce, payload);
+        let message = |topic: &str, payload: &str| Message {
+            publish: rumqttc::Publish::new(topic, QoS::AtLeastOnce, payload),
+            received_at: crate::domain::now(),
+        };
         let demo = |code: &str| format!("fleetgraph/demo/{code}/telemetry");
         for m in [
             message(&demo("R-WELD-01"), r#"{"metric": "cpu", "value": 1}"#),
