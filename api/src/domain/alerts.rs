@@ -743,23 +743,13 @@ pub async fn create_default_rules<C: ConnectionTrait>(db: &C, organization_id: U
     Ok(())
 }
 
-/// Assets this caller may see, as a subquery of ids.
-fn visible_asset_ids(tenant: &Tenant, site_ids: &[Uuid]) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(asset_rows::Column::Id)
-        .from(asset_rows::Entity)
-        .and_where(asset_rows::Column::OrganizationId.eq(tenant.organization_id))
-        .and_where(asset_rows::Column::SiteId.is_in(site_ids.iter().copied()))
-        .to_owned()
-}
-
 /// Rows of an entity with a nullable `asset_id`, narrowed to what a site-restricted member
 /// may see: everything organization-wide plus the assets of their sites.
 fn site_condition(tenant: &Tenant, asset_column: impl ColumnTrait) -> Option<Condition> {
     tenant.site_scope.as_ref().map(|ids| {
         Condition::any()
             .add(asset_column.is_null())
-            .add(asset_column.in_subquery(visible_asset_ids(tenant, ids)))
+            .add(asset_column.in_subquery(assets::ids_on_sites(tenant.organization_id, ids)))
     })
 }
 
@@ -1136,7 +1126,7 @@ fn filtered(tenant: &Tenant, filter: &Filter) -> Select<alerts::Entity> {
         q = q.filter(A::AssetId.eq(asset));
     }
     if let Some(site) = filter.site_id {
-        q = q.filter(A::AssetId.in_subquery(visible_asset_ids(tenant, &[site])));
+        q = q.filter(A::AssetId.in_subquery(assets::ids_on_sites(tenant.organization_id, &[site])));
     }
     if let Some(kind) = filter.kind {
         q = q.filter(A::Kind.eq(kind));

@@ -1,7 +1,7 @@
 //! Assets: what is monitored. Robots and machines are two kinds of asset: the `assets` row holds
 //! what they share (place, status, vendor, model, serial), a detail row what is particular.
 
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QuerySelect, Select,
@@ -17,6 +17,17 @@ use crate::domain::{get_scoped, like_contains, now, scoped, sites, validate, zon
 use crate::error::{AppError, Result};
 use crate::events::{Event, TopicKind};
 use entity::{AssetKind, AssetStatus, assets, machines, robots};
+
+/// Ids of the organization's assets on these sites: the subquery that narrows rows keyed by an
+/// asset (jobs, commands, tasks, sessions, alerts) to a site-restricted member's sites.
+pub fn ids_on_sites(organization_id: Uuid, sites: &[Uuid]) -> SelectStatement {
+    Query::select()
+        .column(assets::Column::Id)
+        .from(assets::Entity)
+        .and_where(assets::Column::OrganizationId.eq(organization_id))
+        .and_where(assets::Column::SiteId.is_in(sites.iter().copied()))
+        .to_owned()
+}
 
 /// The assets this caller may see.
 pub fn visible(tenant: &Tenant) -> Select<assets::Entity> {

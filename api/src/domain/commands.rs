@@ -16,7 +16,7 @@
 //! engineers and up).
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Select,
@@ -32,7 +32,7 @@ use crate::domain::page::{self, Page, PageRequest, SortKey};
 use crate::domain::{assets, now, validate};
 use crate::error::{AppError, Result};
 use crate::events::{Event, TopicKind};
-use entity::{CommandStatus, Priority, assets as asset_rows, commands};
+use entity::{CommandStatus, Priority, commands};
 
 /// Seconds a device has to acknowledge a command once it is deliverable, by default.
 pub const DEFAULT_TTL_SECONDS: i64 = 300;
@@ -74,14 +74,8 @@ fn visible(tenant: &Tenant) -> Select<commands::Entity> {
         .filter(commands::Column::OrganizationId.eq(tenant.organization_id));
     match &tenant.site_scope {
         Some(sites) => q.filter(
-            commands::Column::AssetId.in_subquery(
-                Query::select()
-                    .column(asset_rows::Column::Id)
-                    .from(asset_rows::Entity)
-                    .and_where(asset_rows::Column::OrganizationId.eq(tenant.organization_id))
-                    .and_where(asset_rows::Column::SiteId.is_in(sites.iter().copied()))
-                    .to_owned(),
-            ),
+            commands::Column::AssetId
+                .in_subquery(assets::ids_on_sites(tenant.organization_id, sites)),
         ),
         None => q,
     }
@@ -134,16 +128,7 @@ fn filtered(tenant: &Tenant, filter: &Filter) -> Select<commands::Entity> {
         q = q.filter(C::AssetId.eq(asset));
     }
     if let Some(site) = filter.site_id {
-        q = q.filter(
-            C::AssetId.in_subquery(
-                Query::select()
-                    .column(asset_rows::Column::Id)
-                    .from(asset_rows::Entity)
-                    .and_where(asset_rows::Column::OrganizationId.eq(tenant.organization_id))
-                    .and_where(asset_rows::Column::SiteId.eq(site))
-                    .to_owned(),
-            ),
-        );
+        q = q.filter(C::AssetId.in_subquery(assets::ids_on_sites(tenant.organization_id, &[site])));
     }
     if let Some(command) = filter
         .command

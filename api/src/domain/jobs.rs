@@ -11,7 +11,7 @@
 //! a `jobs:write` key: what a device reporting on its job holds).
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     Select,
@@ -26,7 +26,7 @@ use crate::domain::page::{self, Page, PageRequest, SortKey};
 use crate::domain::{assets, now, validate};
 use crate::error::{AppError, Result};
 use crate::events::{Event, TopicKind};
-use entity::{JobStatus, Priority, assets as asset_rows, jobs};
+use entity::{JobStatus, Priority, jobs};
 
 /// The largest `payload` or `result` accepted, serialised (bytes).
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
@@ -111,14 +111,7 @@ fn visible(tenant: &Tenant) -> Select<jobs::Entity> {
     let q = jobs::Entity::find().filter(jobs::Column::OrganizationId.eq(tenant.organization_id));
     match &tenant.site_scope {
         Some(sites) => q.filter(
-            jobs::Column::AssetId.in_subquery(
-                Query::select()
-                    .column(asset_rows::Column::Id)
-                    .from(asset_rows::Entity)
-                    .and_where(asset_rows::Column::OrganizationId.eq(tenant.organization_id))
-                    .and_where(asset_rows::Column::SiteId.is_in(sites.iter().copied()))
-                    .to_owned(),
-            ),
+            jobs::Column::AssetId.in_subquery(assets::ids_on_sites(tenant.organization_id, sites)),
         ),
         None => q,
     }
@@ -181,16 +174,7 @@ fn filtered(tenant: &Tenant, filter: &Filter) -> Select<jobs::Entity> {
         q = q.filter(C::AssetId.eq(asset));
     }
     if let Some(site) = filter.site_id {
-        q = q.filter(
-            C::AssetId.in_subquery(
-                Query::select()
-                    .column(asset_rows::Column::Id)
-                    .from(asset_rows::Entity)
-                    .and_where(asset_rows::Column::OrganizationId.eq(tenant.organization_id))
-                    .and_where(asset_rows::Column::SiteId.eq(site))
-                    .to_owned(),
-            ),
-        );
+        q = q.filter(C::AssetId.in_subquery(assets::ids_on_sites(tenant.organization_id, &[site])));
     }
     if let Some(kind) = filter
         .kind

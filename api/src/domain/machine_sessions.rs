@@ -69,13 +69,8 @@ pub fn visible(tenant: &Tenant) -> Select<sessions::Entity> {
         .filter(sessions::Column::OrganizationId.eq(tenant.organization_id));
     match &tenant.site_scope {
         Some(sites) => q.filter(
-            sessions::Column::MachineId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(asset_rows::Column::Id)
-                    .from(asset_rows::Entity)
-                    .and_where(asset_rows::Column::SiteId.is_in(sites.iter().copied()))
-                    .to_owned(),
-            ),
+            sessions::Column::MachineId
+                .in_subquery(assets::ids_on_sites(tenant.organization_id, sites)),
         ),
         None => q,
     }
@@ -126,13 +121,7 @@ fn filtered(tenant: &Tenant, f: &Filter) -> Select<sessions::Entity> {
     }
     if let Some(site) = f.site_id {
         q = q.filter(
-            C::MachineId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(asset_rows::Column::Id)
-                    .from(asset_rows::Entity)
-                    .and_where(asset_rows::Column::SiteId.eq(site))
-                    .to_owned(),
-            ),
+            C::MachineId.in_subquery(assets::ids_on_sites(tenant.organization_id, &[site])),
         );
     }
     match f.active {

@@ -32,7 +32,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Condition, Expr, Query};
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
@@ -185,22 +185,12 @@ fn severity_of(priority: Priority) -> Severity {
     }
 }
 
-/// Ids of the organization's assets on these sites.
-fn assets_on_sites(organization_id: Uuid, sites: &[Uuid]) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(asset_rows::Column::Id)
-        .from(asset_rows::Entity)
-        .and_where(asset_rows::Column::OrganizationId.eq(organization_id))
-        .and_where(asset_rows::Column::SiteId.is_in(sites.iter().copied()))
-        .to_owned()
-}
-
 /// Tasks the caller may see: their organization's, on assets of their sites.
 pub fn visible(tenant: &Tenant) -> Select<tasks::Entity> {
     let q = tasks::Entity::find().filter(tasks::Column::OrganizationId.eq(tenant.organization_id));
     match &tenant.site_scope {
         Some(sites) => q.filter(
-            tasks::Column::AssetId.in_subquery(assets_on_sites(tenant.organization_id, sites)),
+            tasks::Column::AssetId.in_subquery(assets::ids_on_sites(tenant.organization_id, sites)),
         ),
         None => q,
     }
@@ -236,7 +226,7 @@ fn filtered(tenant: &Tenant, f: &Filter, now: DateTime<Utc>) -> Select<tasks::En
         q = q.filter(T::AssetId.eq(id));
     }
     if let Some(site) = f.site_id {
-        q = q.filter(T::AssetId.in_subquery(assets_on_sites(tenant.organization_id, &[site])));
+        q = q.filter(T::AssetId.in_subquery(assets::ids_on_sites(tenant.organization_id, &[site])));
     }
     if let Some(statuses) = &f.statuses {
         q = q.filter(T::Status.is_in(statuses.iter().copied()));
