@@ -124,9 +124,30 @@ impl From<DbErr> for AppError {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 Self::Conflict("the record is referenced by, or refers to, another record".into())
             }
+            _ if is_sqlite_restrict(&err) => {
+                Self::Conflict("the record is referenced by, or refers to, another record".into())
+            }
             _ => Self::Internal(anyhow::Error::new(err).context("database error")),
         }
     }
+}
+
+/// SQLite reports a delete refused by an `ON DELETE RESTRICT` foreign key as
+/// SQLITE_CONSTRAINT_TRIGGER (extended code 1811, "FOREIGN KEY constraint failed"), which
+/// `DbErr::sql_err` does not recognise (it knows 787, the code of the other foreign-key
+/// failures).
+fn is_sqlite_restrict(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    let sqlx::Error::Database(e) = &**e else {
+        return false;
+    };
+    e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        && e.code().as_deref() == Some("1811")
+        && e.message().contains("FOREIGN KEY")
 }
 
 impl From<TransactionError<AppError>> for AppError {

@@ -31,3 +31,11 @@ pub mod workers;
 
 pub use config::Config;
 pub use startup::Application;
+
+/// The allocator of every binary that links Fleetgraph (the server, the benchmark, the tests).
+/// A GraphQL request allocates per input object and per response field; with glibc's malloc,
+/// `malloc`/`free` took about 45 % of the CPU of an ingest call (docs/BENCHMARKS.md). Declared
+/// here rather than in `main.rs` so that the benchmark, which runs the server in its own
+/// process, measures the allocator the server ships with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -18,6 +18,7 @@ mod m20261123_000005_create_used_refresh_tokens;
 mod m20261123_000006_create_telemetry_tables;
 mod m20261123_000007_create_alert_tables;
 mod m20261129_000008_create_operations_tables;
+mod m20261129_000009_telemetry_points_checked_per_batch;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_create_telemetry_tables::Migration),
             Box::new(m20261123_000007_create_alert_tables::Migration),
             Box::new(m20261129_000008_create_operations_tables::Migration),
+            Box::new(m20261129_000009_telemetry_points_checked_per_batch::Migration),
         ]
     }
 }

@@ -4,13 +4,14 @@
 //! One ingest call is one transaction: the points, the rollups they touch, the latest values,
 //! the catalog, the assets' `last_seen_at` and the alert evaluation commit together, and only
 //! then is the batch published (DESIGN §6). Re-sending a batch changes nothing: points are
-//! upserted on (asset, metric, ts) and the touched rollup buckets are recomputed from the raw
-//! points rather than incremented, so they stay exact.
+//! keyed on (asset, metric, ts); a new point is added to its minute's rollup, and the minutes
+//! of a re-sent point whose value changed are recomputed from the raw points, so the rollups
+//! stay exact.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LockType, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, Statement,
@@ -20,12 +21,12 @@ use uuid::Uuid;
 
 use crate::auth::{Permission, Tenant};
 use crate::domain::status::{self, Cause};
-use crate::domain::{assets, now, organizations};
+use crate::domain::{assets, now};
 use crate::error::{AppError, Result};
 use crate::events::{Event, TopicKind};
 use entity::{
-    AssetStatus, Quality, assets as asset_rows, metrics, telemetry_latest, telemetry_points,
-    telemetry_rollups,
+    AssetStatus, Quality, assets as asset_rows, metrics, organizations, telemetry_latest,
+    telemetry_points, telemetry_rollups,
 };
 
 /// Most points one ingest call may carry.
@@ -111,7 +112,10 @@ fn quality_str(quality: Quality) -> &'static str {
     }
 }
 
-/// Resolves every asset reference of the batch in at most two statements.
+/// Resolves every asset reference of the batch in at most two statements, locking the rows
+/// `FOR KEY SHARE` on PostgreSQL: `telemetry_points` has no per-row foreign keys (migration
+/// 000009), so this is what keeps an asset from being deleted under the batch, once per asset
+/// rather than once per point. SQLite ignores the lock and keeps its foreign keys.
 async fn resolve_assets<C: ConnectionTrait>(
     db: &C,
     tenant: &Tenant,
@@ -134,6 +138,7 @@ async fn resolve_assets<C: ConnectionTrait>(
         let rows = assets::visible(tenant)
             .filter(asset_rows::Column::Id.is_in(ids))
             .filter(asset_rows::Column::ArchivedAt.is_null())
+            .lock(LockType::KeyShare)
             .all(db)
             .await?;
         found.extend(rows.into_iter().map(|a| (AssetRef::Id(a.id), a)));
@@ -142,6 +147,7 @@ async fn resolve_assets<C: ConnectionTrait>(
         let rows = assets::visible(tenant)
             .filter(asset_rows::Column::Code.is_in(codes))
             .filter(asset_rows::Column::ArchivedAt.is_null())
+            .lock(LockType::KeyShare)
             .all(db)
             .await?;
         found.extend(
@@ -168,7 +174,13 @@ pub async fn ingest<C: ConnectionTrait>(
             ),
         ));
     }
-    let org = organizations::by_id(db, tenant.organization_id).await?;
+    // Locked like the assets below: the organization cannot go (its trigger deletes its points)
+    // while this batch writes some.
+    let org = organizations::Entity::find_by_id(tenant.organization_id)
+        .lock(LockType::KeyShare)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("organization"))?;
     let now = now();
     let newest_allowed = (now + MAX_FUTURE).timestamp_millis();
     let oldest_allowed =
@@ -247,16 +259,27 @@ pub async fn ingest<C: ConnectionTrait>(
     }
     let samples: Vec<Sample> = samples.into_values().collect();
     let organization_id = tenant.organization_id;
-    store_points(db, organization_id, &samples).await?;
-    // The latest values come before the rollups on purpose. Upserting a series' latest row
-    // locks it (inserted, updated, or left alone by the WHERE: PostgreSQL locks every
+    let fates = store_points(db, organization_id, &samples).await?;
+    // New points are added to their minute's rollup (an increment, which commutes with
+    // concurrent increments); the minutes of re-sent points whose value changed are recomputed
+    // from the raw points. The latest values come before both on purpose. Upserting a series'
+    // latest row locks it (inserted, updated, or left alone by the WHERE: PostgreSQL locks every
     // conflicting row), so concurrent batches of the same series queue here until the earlier
-    // one commits. The rollup recompute that follows is a new statement, with a new snapshot
-    // (READ COMMITTED), that therefore sees the points of every batch committed before it. Were
-    // the rollups first, two batches writing the same minute could each recompute it without the
-    // other's points and the later commit would lose the earlier one's.
+    // one commits. A recompute that follows is a new statement, with a new snapshot (READ
+    // COMMITTED), that therefore sees the points of every batch committed before it. Were the
+    // rollups first, a recompute could miss a concurrent batch's points and overwrite its
+    // increment.
     update_latest(db, organization_id, &samples, &units).await?;
-    recompute_rollups(db, organization_id, &samples).await?;
+    add_to_rollups(db, organization_id, &samples, &fates).await?;
+    let changed: Vec<Sample> = samples
+        .iter()
+        .zip(&fates)
+        .filter(|(_, fate)| **fate == Fate::Changed)
+        .map(|(s, _)| s.clone())
+        .collect();
+    if !changed.is_empty() {
+        recompute_rollups(db, organization_id, &changed).await?;
+    }
     update_catalog(db, organization_id, &samples, &units).await?;
     touch_assets(db, &samples).await?;
     let status_events = bring_online(db, Cause::of(tenant), &resolved, &samples).await?;
@@ -284,23 +307,72 @@ pub async fn ingest<C: ConnectionTrait>(
     Ok(outcome)
 }
 
+/// What writing a sample did to its stored point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    /// A new point: its rollup bucket gains it.
+    New,
+    /// A re-sent point with another value or quality: its bucket is recomputed.
+    Changed,
+    /// A re-sent point, identical: nothing to do.
+    Same,
+}
+
+/// Writes the points, and says for each sample (in order) whether it was new, changed or the
+/// same. New points are inserted by one statement that skips existing keys; only when some
+/// existed (a re-send) does a second statement update those whose value or quality differ.
 async fn store_points<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
     samples: &[Sample],
-) -> Result<()> {
+) -> Result<Vec<Fate>> {
+    let existing = insert_new_points(db, organization_id, samples).await?;
+    let mut fates = vec![Fate::New; samples.len()];
+    if existing.is_empty() {
+        return Ok(fates);
+    }
+    for &i in &existing {
+        fates[i] = Fate::Same;
+    }
+    let resent: Vec<&Sample> = existing.iter().map(|&i| &samples[i]).collect();
+    let mut changed = update_resent_points(db, organization_id, &resent).await?;
+    changed.sort_unstable();
+    for &i in &existing {
+        let s = &samples[i];
+        let key = (s.asset_id, s.metric.as_str(), s.ts);
+        if changed
+            .binary_search_by(|(a, m, t)| (*a, m.as_str(), *t).cmp(&key))
+            .is_ok()
+        {
+            fates[i] = Fate::Changed;
+        }
+    }
+    Ok(fates)
+}
+
+/// Inserts the samples whose key is not stored yet; returns the positions of those that were.
+async fn insert_new_points<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &[Sample],
+) -> Result<Vec<usize>> {
     use telemetry_points::Column as P;
     if db.get_database_backend() == DbBackend::Postgres {
         // One array per column instead of six parameters per point: PostgreSQL then parses,
         // binds and plans a statement of six parameters rather than 6,000. The samples are in
         // key order, and so are the rows the INSERT writes (deadlock-free against concurrent
-        // re-sends).
-        let sql = "INSERT INTO telemetry_points (asset_id, organization_id, metric, ts, value, quality) \
-            SELECT u.asset_id, $1::uuid, u.metric, u.ts, u.value, u.quality \
-            FROM UNNEST($2::uuid[], $3::text[], $4::int8[], $5::float8[], $6::text[]) \
-                AS u(asset_id, metric, ts, value, quality) \
-            ON CONFLICT (asset_id, metric, ts) \
-            DO UPDATE SET value = excluded.value, quality = excluded.quality";
+        // re-sends). Only the keys that were skipped come back: none, unless this is a re-send.
+        let sql = "WITH new AS ( \
+                INSERT INTO telemetry_points (asset_id, organization_id, metric, ts, value, quality) \
+                SELECT u.asset_id, $1::uuid, u.metric, u.ts, u.value, u.quality \
+                FROM UNNEST($2::uuid[], $3::text[], $4::int8[], $5::float8[], $6::text[]) \
+                    AS u(asset_id, metric, ts, value, quality) \
+                ON CONFLICT (asset_id, metric, ts) DO NOTHING \
+                RETURNING asset_id, metric, ts) \
+            SELECT u.i - 1 AS i \
+            FROM UNNEST($2::uuid[], $3::text[], $4::int8[]) WITH ORDINALITY AS u(asset_id, metric, ts, i) \
+            WHERE NOT EXISTS (SELECT 1 FROM new \
+                WHERE new.asset_id = u.asset_id AND new.metric = u.metric AND new.ts = u.ts)";
         let values = vec![
             organization_id.into(),
             array(samples.iter().map(|s| s.asset_id)),
@@ -309,27 +381,125 @@ async fn store_points<C: ConnectionTrait>(
             array(samples.iter().map(|s| s.value)),
             array(samples.iter().map(|s| quality_str(s.quality).to_owned())),
         ];
-        return execute_pg(db, sql, values).await;
-    }
-    for chunk in samples.chunks(INSERT_CHUNK) {
-        let rows = chunk.iter().map(|s| telemetry_points::ActiveModel {
-            asset_id: sea_orm::Set(s.asset_id),
-            organization_id: sea_orm::Set(organization_id),
-            metric: sea_orm::Set(s.metric.clone()),
-            ts: sea_orm::Set(s.ts),
-            value: sea_orm::Set(s.value),
-            quality: sea_orm::Set(s.quality),
-        });
-        telemetry_points::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([P::AssetId, P::Metric, P::Ts])
-                    .update_columns([P::Value, P::Quality])
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                values,
+            ))
             .await?;
+        return rows
+            .iter()
+            .map(|row| {
+                let i: i64 = row.try_get("", "i")?;
+                Ok(usize::try_from(i).unwrap_or_default())
+            })
+            .collect();
     }
-    Ok(())
+    // SQLite: the inserted keys come back; the samples (in key order) are matched against them.
+    let mut existing = Vec::new();
+    for (chunk_no, chunk) in samples.chunks(INSERT_CHUNK).enumerate() {
+        let insert = points_upsert(
+            organization_id,
+            chunk.iter(),
+            OnConflict::columns([P::AssetId, P::Metric, P::Ts])
+                .do_nothing()
+                .to_owned(),
+        )?;
+        let mut inserted: Vec<(Uuid, String, i64)> = db
+            .query_all(&insert)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("", "asset_id")?,
+                    row.try_get("", "metric")?,
+                    row.try_get("", "ts")?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        inserted.sort_unstable();
+        let mut next = inserted.iter().peekable();
+        for (i, s) in chunk.iter().enumerate() {
+            let key = (s.asset_id, s.metric.as_str(), s.ts);
+            match next.peek() {
+                Some((a, m, t)) if (*a, m.as_str(), *t) == key => {
+                    next.next();
+                }
+                _ => existing.push(chunk_no * INSERT_CHUNK + i),
+            }
+        }
+    }
+    Ok(existing)
+}
+
+/// Re-sent points: stores the new value and quality where they differ; returns those keys.
+async fn update_resent_points<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &[&Sample],
+) -> Result<Vec<(Uuid, String, i64)>> {
+    use telemetry_points::Column as P;
+    // An upsert rather than an UPDATE: it writes rows in the (key) order of its input, so
+    // concurrent re-sends cannot deadlock, and a point the retention sweep removed meanwhile is
+    // simply stored again (and reported as changed).
+    let changed = Expr::cust(
+        "telemetry_points.value <> excluded.value OR telemetry_points.quality <> excluded.quality",
+    );
+    let mut keys = Vec::new();
+    for chunk in samples.chunks(INSERT_CHUNK) {
+        let insert = points_upsert(
+            organization_id,
+            chunk.iter().copied(),
+            OnConflict::columns([P::AssetId, P::Metric, P::Ts])
+                .update_columns([P::Value, P::Quality])
+                .action_and_where(changed.clone())
+                .to_owned(),
+        )?;
+        for row in db.query_all(&insert).await? {
+            keys.push((
+                row.try_get("", "asset_id")?,
+                row.try_get("", "metric")?,
+                row.try_get("", "ts")?,
+            ));
+        }
+    }
+    Ok(keys)
+}
+
+/// A multi-row point upsert that returns the keys it wrote.
+fn points_upsert<'a>(
+    organization_id: Uuid,
+    samples: impl Iterator<Item = &'a Sample>,
+    on_conflict: OnConflict,
+) -> Result<sea_orm::sea_query::InsertStatement> {
+    use telemetry_points::Column as P;
+    let mut insert = Query::insert();
+    insert
+        .into_table(telemetry_points::Entity)
+        .columns([
+            P::AssetId,
+            P::OrganizationId,
+            P::Metric,
+            P::Ts,
+            P::Value,
+            P::Quality,
+        ])
+        .on_conflict(on_conflict)
+        .returning(Query::returning().columns([P::AssetId, P::Metric, P::Ts]));
+    for s in samples {
+        insert
+            .values([
+                s.asset_id.into(),
+                organization_id.into(),
+                s.metric.clone().into(),
+                s.ts.into(),
+                s.value.into(),
+                quality_str(s.quality).into(),
+            ])
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("point statement: {e}")))?;
+    }
+    Ok(insert)
 }
 
 /// One column of an array-bound statement (PostgreSQL `$n::type[]`).
@@ -462,6 +632,130 @@ async fn recompute_rollups<C: ConnectionTrait>(
                     .to_owned(),
             )
             .to_owned();
+        db.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// One minute of one series, aggregated over the batch's new points.
+struct Increment {
+    count: i64,
+    sum: f64,
+    min: f64,
+    max: f64,
+    sum_sq: f64,
+}
+
+/// Adds the batch's new points to their minute buckets, in one statement on PostgreSQL (rows in
+/// key order, like every multi-row write of ingest).
+async fn add_to_rollups<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &[Sample],
+    fates: &[Fate],
+) -> Result<()> {
+    use telemetry_rollups::Column as R;
+    let mut buckets: BTreeMap<(Uuid, &str, i64), Increment> = BTreeMap::new();
+    for (s, _) in samples.iter().zip(fates).filter(|(_, f)| **f == Fate::New) {
+        let bucket = s.ts.div_euclid(MINUTE_MS) * MINUTE_MS;
+        buckets
+            .entry((s.asset_id, s.metric.as_str(), bucket))
+            .and_modify(|b| {
+                b.count += 1;
+                b.sum += s.value;
+                b.min = b.min.min(s.value);
+                b.max = b.max.max(s.value);
+                b.sum_sq += s.value * s.value;
+            })
+            .or_insert(Increment {
+                count: 1,
+                sum: s.value,
+                min: s.value,
+                max: s.value,
+                sum_sq: s.value * s.value,
+            });
+    }
+    if buckets.is_empty() {
+        return Ok(());
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        let sql = "INSERT INTO telemetry_rollups \
+                (asset_id, organization_id, metric, bucket, \"count\", \"sum\", \"min\", \"max\", sum_sq) \
+            SELECT u.asset_id, $1::uuid, u.metric, u.bucket, u.n, u.total, u.lo, u.hi, u.sq \
+            FROM UNNEST($2::uuid[], $3::text[], $4::int8[], $5::int8[], $6::float8[], $7::float8[], \
+                $8::float8[], $9::float8[]) AS u(asset_id, metric, bucket, n, total, lo, hi, sq) \
+            ON CONFLICT (asset_id, metric, bucket) DO UPDATE SET \
+                \"count\" = telemetry_rollups.\"count\" + excluded.\"count\", \
+                \"sum\" = telemetry_rollups.\"sum\" + excluded.\"sum\", \
+                \"min\" = LEAST(telemetry_rollups.\"min\", excluded.\"min\"), \
+                \"max\" = GREATEST(telemetry_rollups.\"max\", excluded.\"max\"), \
+                sum_sq = telemetry_rollups.sum_sq + excluded.sum_sq";
+        let values = vec![
+            organization_id.into(),
+            array(buckets.keys().map(|(a, _, _)| *a)),
+            array(buckets.keys().map(|(_, m, _)| (*m).to_owned())),
+            array(buckets.keys().map(|(_, _, b)| *b)),
+            array(buckets.values().map(|b| b.count)),
+            array(buckets.values().map(|b| b.sum)),
+            array(buckets.values().map(|b| b.min)),
+            array(buckets.values().map(|b| b.max)),
+            array(buckets.values().map(|b| b.sum_sq)),
+        ];
+        return execute_pg(db, sql, values).await;
+    }
+    // SQLite's two-argument MIN/MAX are its LEAST/GREATEST.
+    let rows: Vec<_> = buckets.into_iter().collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(telemetry_rollups::Entity)
+            .columns([
+                R::AssetId,
+                R::OrganizationId,
+                R::Metric,
+                R::Bucket,
+                R::Count,
+                R::Sum,
+                R::Min,
+                R::Max,
+                R::SumSq,
+            ])
+            .on_conflict(
+                OnConflict::columns([R::AssetId, R::Metric, R::Bucket])
+                    .value(
+                        R::Count,
+                        Expr::cust("telemetry_rollups.count + excluded.count"),
+                    )
+                    .value(R::Sum, Expr::cust("telemetry_rollups.sum + excluded.sum"))
+                    .value(
+                        R::Min,
+                        Expr::cust("MIN(telemetry_rollups.min, excluded.min)"),
+                    )
+                    .value(
+                        R::Max,
+                        Expr::cust("MAX(telemetry_rollups.max, excluded.max)"),
+                    )
+                    .value(
+                        R::SumSq,
+                        Expr::cust("telemetry_rollups.sum_sq + excluded.sum_sq"),
+                    )
+                    .to_owned(),
+            );
+        for ((asset_id, metric, bucket), b) in chunk {
+            insert
+                .values([
+                    (*asset_id).into(),
+                    organization_id.into(),
+                    (*metric).into(),
+                    (*bucket).into(),
+                    b.count.into(),
+                    b.sum.into(),
+                    b.min.into(),
+                    b.max.into(),
+                    b.sum_sq.into(),
+                ])
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("rollup statement: {e}")))?;
+        }
         db.execute(&insert).await?;
     }
     Ok(())

@@ -518,6 +518,78 @@ async fn a_point_re_sent_with_a_new_value_replaces_it_and_its_minute_rollup_foll
     assert_close(&buckets[0]["stddev"], (134.0f64 / 9.0).sqrt(), "stddev");
 }
 
+#[tokio::test]
+async fn a_batch_of_new_changed_and_identical_points_in_one_minute_leaves_its_rollup_exact() {
+    let app = TestApp::spawn().await;
+    let (owner, _, robot) = fleet(&app, "tm-mixed").await;
+    let t = base_time();
+    let s = |n: i64| t + Duration::seconds(n);
+    ingest_ok(
+        &app,
+        &owner.token,
+        json!([
+            point(&robot, "temp", s(0), 1.0),
+            point(&robot, "temp", s(10), 9.0),
+            point(&robot, "temp", s(20), 3.0)
+        ]),
+    )
+    .await;
+    // One identical re-send, one re-send that lowers the minute's maximum, two new points (one
+    // in the same minute, one in the next).
+    ingest_ok(
+        &app,
+        &owner.token,
+        json!([
+            point(&robot, "temp", s(0), 1.0),
+            point(&robot, "temp", s(10), 2.0),
+            point(&robot, "temp", s(30), 4.0),
+            point(&robot, "temp", s(70), 5.0)
+        ]),
+    )
+    .await;
+    let minutes = series_ok(
+        &app,
+        &owner.token,
+        &robot,
+        "temp",
+        t,
+        t + Duration::minutes(2),
+        Some(60),
+    )
+    .await;
+    let buckets = minutes["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 2, "{minutes}");
+    assert_bucket(&buckets[0], t, &[1.0, 2.0, 3.0, 4.0]);
+    assert_bucket(&buckets[1], t + Duration::minutes(1), &[5.0]);
+}
+
+#[tokio::test]
+async fn an_asset_with_telemetry_cannot_be_deleted_and_keeps_its_points() {
+    let app = TestApp::spawn().await;
+    let (owner, _, robot) = fleet(&app, "tm-keep").await;
+    let t = base_time();
+    ingest_ok(&app, &owner.token, json!([point(&robot, "temp", t, 1.0)])).await;
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "mutation($id: ID!) { deleteAsset(input: { id: $id }) { deletedId } }",
+            json!({ "id": robot }),
+        )
+        .await;
+    assert_code(&body, "CONFLICT");
+    let points = series_ok(
+        &app,
+        &owner.token,
+        &robot,
+        "temp",
+        t,
+        t + Duration::minutes(1),
+        None,
+    )
+    .await;
+    assert_eq!(raw(&points), vec![(t.timestamp_millis(), 1.0)]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Latest values, catalog, assets
 
