@@ -182,6 +182,17 @@ pub struct Config {
     )]
     pub retention_interval_seconds: u64,
 
+    /// Telemetry writer tasks: concurrent ingest calls are written together, in one transaction
+    /// per group, by these (see `api/src/ingest.rs`). 0 picks 2 on PostgreSQL and 1 on SQLite,
+    /// whose write transactions are serialised anyway.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_INGEST_WRITERS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub ingest_writers: usize,
+
     /// Seconds between checks for overdue maintenance tasks.
     #[arg(
         long,

@@ -22,6 +22,8 @@ pub mod events;
 pub mod graphql;
 /// The HTTP edge: routes, GraphQL-over-HTTP, authentication of requests.
 pub mod http;
+/// Group commit of telemetry ingest: concurrent calls written in one transaction.
+pub mod ingest;
 /// The MQTT bridge: device telemetry from a broker into the same ingest path as GraphQL.
 pub mod mqtt;
 /// Building and running the server.

@@ -57,10 +57,10 @@ use uuid::Uuid;
 
 use crate::auth::{Origin, Tenant};
 use crate::db::Db;
-use crate::domain::telemetry::{self, AssetRef, IngestOutcome, MAX_POINTS_PER_CALL, PointInput};
+use crate::domain::telemetry::{AssetRef, MAX_POINTS_PER_CALL, PointInput};
 use crate::domain::validate;
 use crate::error::{AppError, Result};
-use crate::events::EventBus;
+use crate::ingest::Ingestor;
 use entity::{Quality, organizations};
 
 /// What the bridge subscribes to: `fleetgraph/<org-slug>/<asset-code>/telemetry`.
@@ -429,7 +429,7 @@ pub struct MqttBridge {
 impl MqttBridge {
     /// Starts connecting in the background: an unreachable broker is retried, not fatal, so the
     /// API stays up while the broker is down.
-    pub fn start(url: &str, db: Db, events: EventBus) -> anyhow::Result<Self> {
+    pub fn start(url: &str, db: Db, ingest: Ingestor) -> anyhow::Result<Self> {
         let settings = BrokerSettings::parse(url).map_err(anyhow::Error::msg)?;
         let stats = Arc::new(BridgeStats::default());
         let (stop, stopped) = watch::channel(false);
@@ -450,7 +450,7 @@ impl MqttBridge {
             stats.clone(),
             stopped,
         ));
-        let ingester = tokio::spawn(Ingester::new(db, events, stats.clone()).run(queue_rx));
+        let ingester = tokio::spawn(Ingester::new(db, ingest, stats.clone()).run(queue_rx));
         Ok(Self {
             stop,
             tasks: vec![receiver, ingester],
@@ -653,7 +653,7 @@ impl OrgCache {
 /// Turns queued messages into ingest calls.
 struct Ingester {
     db: Db,
-    events: EventBus,
+    ingest: Ingestor,
     stats: Arc<BridgeStats>,
     orgs: OrgCache,
     malformed_warnings: Throttle,
@@ -661,10 +661,10 @@ struct Ingester {
 }
 
 impl Ingester {
-    fn new(db: Db, events: EventBus, stats: Arc<BridgeStats>) -> Self {
+    fn new(db: Db, ingest: Ingestor, stats: Arc<BridgeStats>) -> Self {
         Self {
             db,
-            events,
+            ingest,
             stats,
             orgs: OrgCache {
                 entries: HashMap::new(),
@@ -766,7 +766,8 @@ impl Ingester {
         }
     }
 
-    /// One transaction per organization in the batch, each committed before its events go out.
+    /// One ingest call per organization in the batch (the ingest writers commit it, possibly
+    /// together with other calls, before its events go out).
     async fn ingest(&mut self, batch: Vec<Parsed>) {
         let mut groups: Vec<Parsed> = Vec::new();
         for parsed in batch {
@@ -787,7 +788,7 @@ impl Ingester {
                     request_id: format!("mqtt-{}", Uuid::now_v7().simple()),
                 },
             );
-            match self.ingest_one(&tenant, group.points).await {
+            match self.ingest.ingest(&tenant, group.points, None).await {
                 Ok(outcome) => {
                     bump(&self.stats.ingested_points, outcome.accepted as u64);
                     bump(&self.stats.rejected_points, outcome.rejected.len() as u64);
@@ -799,9 +800,6 @@ impl Ingester {
                             "MQTT telemetry points rejected"
                         );
                     }
-                    for event in outcome.events {
-                        self.events.publish(event).await;
-                    }
                 }
                 // The organization was deleted since its slug was cached.
                 Err(AppError::NotFound(_)) => {
@@ -812,27 +810,13 @@ impl Ingester {
             }
         }
     }
-
-    async fn ingest_one(&self, tenant: &Tenant, points: Vec<PointInput>) -> Result<IngestOutcome> {
-        let tx = self.db.begin_write().await?;
-        match telemetry::ingest(&tx.tx, tenant, points).await {
-            Ok(outcome) => {
-                tx.commit().await?;
-                Ok(outcome)
-            }
-            Err(e) => {
-                let _ = tx.rollback().await;
-                Err(e)
-            }
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::auth::Permission;
-    use crate::events::{Topic, TopicKind};
+    use crate::events::{EventBus, Topic, TopicKind};
 
     /// When the test messages were "received".
     fn received() -> DateTime<Utc> {
@@ -1076,9 +1060,13 @@ mod tests {
             tx.send(m).await.unwrap();
         }
         drop(tx);
-        Ingester::new(db.clone(), events.clone(), stats.clone())
-            .run(rx)
-            .await;
+        Ingester::new(
+            db.clone(),
+            Ingestor::start(db.clone(), events.clone(), 1),
+            stats.clone(),
+        )
+        .run(rx)
+        .await;
         let s = stats.snapshot();
         assert_eq!(s.ingested_points, 3, "{s:?}");
         assert_eq!(s.rejected_points, 2, "{s:?}");

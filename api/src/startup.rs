@@ -48,7 +48,14 @@ impl Application {
         }
         let events = EventBus::connect(config.redis_url.as_deref()).await?;
         tracing::info!(backend = events.backend_name(), "event bus ready");
+        let writers = match (config.ingest_writers, db.backend()) {
+            (0, sea_orm::DbBackend::Postgres) => 2,
+            (0, _) => 1,
+            (n, _) => n,
+        };
+        let ingest = crate::ingest::Ingestor::start(db.clone(), events.clone(), writers);
         let services = Services {
+            ingest,
             events,
             db: db.clone(),
             hasher,
@@ -106,7 +113,7 @@ impl Application {
             .as_deref()
             .map(|url| {
                 let services = &self.state.services;
-                crate::mqtt::MqttBridge::start(url, services.db.clone(), services.events.clone())
+                crate::mqtt::MqttBridge::start(url, services.db.clone(), services.ingest.clone())
             })
             .transpose()?;
         let workers = start_workers(&self.config, &self.state.services);
@@ -206,9 +213,13 @@ fn start_workers(config: &Config, services: &Services) -> Workers {
         },
     );
     if config.demo {
-        let (db, events) = (services.db.clone(), services.events.clone());
+        let (db, events, ingest) = (
+            services.db.clone(),
+            services.events.clone(),
+            services.ingest.clone(),
+        );
         workers.spawn("demo simulator", move |stop| {
-            crate::workers::simulator::run(db, events, stop)
+            crate::workers::simulator::run(db, events, ingest, stop)
         });
     }
     workers

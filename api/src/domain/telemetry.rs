@@ -1,9 +1,10 @@
 //! Telemetry: ingest, storage (raw points, exact per-minute rollups, latest values, the metric
 //! catalog) and queries.
 //!
-//! One ingest call is one transaction: the points, the rollups they touch, the latest values,
-//! the catalog, the assets' `last_seen_at` and the alert evaluation commit together, and only
-//! then is the batch published (DESIGN §6). Re-sending a batch changes nothing: points are
+//! An ingest call's points, the rollups they touch, the latest values, the catalog, the assets'
+//! `last_seen_at` and the alert evaluation commit together, and only then is the batch
+//! published (DESIGN §6). [`prepare`] validates a call and [`write`] stores one or several
+//! prepared calls; `crate::ingest` runs them, several concurrent calls in one transaction. Re-sending a batch changes nothing: points are
 //! keyed on (asset, metric, ts); a new point is added to its minute's rollup, and the minutes
 //! of a re-sent point whose value changed are recomputed from the raw points, so the rollups
 //! stay exact.
@@ -78,14 +79,6 @@ pub struct Sample {
     pub quality: Quality,
 }
 
-#[derive(Debug, Default)]
-pub struct IngestOutcome {
-    pub accepted: usize,
-    pub rejected: Vec<RejectedPoint>,
-    /// To publish once the transaction has committed.
-    pub events: Vec<Event>,
-}
-
 /// A metric key: lower-case letters, digits, `_` and `.`, starting with a letter, 1..=64.
 pub fn metric_key(field: &str, key: &str) -> Result<String> {
     let key = key.trim();
@@ -158,22 +151,42 @@ async fn resolve_assets<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// Validates, stores and evaluates one batch. Invalid points are reported, valid ones stored.
-pub async fn ingest<C: ConnectionTrait>(
-    db: &C,
-    tenant: &Tenant,
-    points: Vec<PointInput>,
-) -> Result<IngestOutcome> {
+/// What a caller may ask of ingest before any database work: the permission and the size.
+pub fn check(tenant: &Tenant, points: usize) -> Result<()> {
     tenant.require(Permission::TelemetryWrite)?;
-    if points.len() > MAX_POINTS_PER_CALL {
+    if points > MAX_POINTS_PER_CALL {
         return Err(AppError::validation(
             "input.points",
-            format!(
-                "at most {MAX_POINTS_PER_CALL} points per call, not {}",
-                points.len()
-            ),
+            format!("at most {MAX_POINTS_PER_CALL} points per call, not {points}"),
         ));
     }
+    Ok(())
+}
+
+/// One caller's batch, validated inside the write transaction and ready for [`write`], alone or
+/// together with other callers' batches (`crate::ingest` commits several calls at once).
+pub struct Prepared {
+    pub organization_id: Uuid,
+    /// Who sent it: the actor of the status changes it causes.
+    cause: Cause,
+    /// Keyed by (asset, metric, ts): within one batch the last point for a key wins, as it
+    /// would had the points arrived in separate calls.
+    samples: BTreeMap<(Uuid, String, i64), Sample>,
+    units: HashMap<(Uuid, String), String>,
+    /// The batch's assets, by id, as resolved (and locked) for it.
+    assets: HashMap<Uuid, asset_rows::Model>,
+    pub accepted: usize,
+    pub rejected: Vec<RejectedPoint>,
+}
+
+/// Validates one caller's batch: resolves (and locks) its organization and assets, and sorts
+/// its points into samples and rejects. Writes nothing.
+pub async fn prepare<C: ConnectionTrait>(
+    db: &C,
+    tenant: &Tenant,
+    points: &[PointInput],
+) -> Result<Prepared> {
+    check(tenant, points.len())?;
     // Locked like the assets below: the organization cannot go (its trigger deletes its points)
     // while this batch writes some.
     let org = organizations::Entity::find_by_id(tenant.organization_id)
@@ -185,48 +198,48 @@ pub async fn ingest<C: ConnectionTrait>(
     let newest_allowed = (now + MAX_FUTURE).timestamp_millis();
     let oldest_allowed =
         (now - Duration::days(i64::from(org.telemetry_retention_days))).timestamp_millis();
-    let resolved = resolve_assets(db, tenant, &points).await?;
+    let resolved = resolve_assets(db, tenant, points).await?;
 
-    let mut outcome = IngestOutcome::default();
-    // Keyed by (asset, metric, ts): within one batch the last point for a key wins, as it
-    // would had the points arrived in separate calls.
-    let mut samples: BTreeMap<(Uuid, String, i64), Sample> = BTreeMap::new();
-    let mut units: HashMap<(Uuid, String), String> = HashMap::new();
-    for (index, p) in points.into_iter().enumerate() {
+    let mut part = Prepared {
+        organization_id: tenant.organization_id,
+        cause: Cause::of(tenant),
+        samples: BTreeMap::new(),
+        units: HashMap::new(),
+        assets: HashMap::new(),
+        accepted: 0,
+        rejected: Vec::new(),
+    };
+    for (index, p) in points.iter().enumerate() {
         let reject = |reason: String| RejectedPoint { index, reason };
         let key = match &p.asset {
             AssetRef::Code(code) => AssetRef::Code(code.trim().to_ascii_uppercase()),
             id => id.clone(),
         };
         let Some(asset) = resolved.get(&key) else {
-            outcome.rejected.push(reject("unknown asset".into()));
+            part.rejected.push(reject("unknown asset".into()));
             continue;
         };
         let metric = match metric_key("metric", &p.metric) {
             Ok(m) => m,
             Err(e) => {
-                outcome
-                    .rejected
-                    .push(reject(format!("bad metric key: {e}")));
+                part.rejected.push(reject(format!("bad metric key: {e}")));
                 continue;
             }
         };
         if !p.value.is_finite() {
-            outcome
-                .rejected
+            part.rejected
                 .push(reject("value must be a finite number".into()));
             continue;
         }
         let ts =
             p.ts.map_or(now.timestamp_millis(), |t| t.timestamp_millis());
         if ts > newest_allowed {
-            outcome
-                .rejected
+            part.rejected
                 .push(reject("timestamp is too far in the future".into()));
             continue;
         }
         if ts < oldest_allowed {
-            outcome.rejected.push(reject(format!(
+            part.rejected.push(reject(format!(
                 "timestamp is older than the retention of {} days",
                 org.telemetry_retention_days
             )));
@@ -234,15 +247,15 @@ pub async fn ingest<C: ConnectionTrait>(
         }
         if let Some(unit) = p.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             if unit.chars().count() > 16 {
-                outcome
-                    .rejected
+                part.rejected
                     .push(reject("unit must be at most 16 characters".into()));
                 continue;
             }
-            units.insert((asset.id, metric.clone()), unit.to_owned());
+            part.units
+                .insert((asset.id, metric.clone()), unit.to_owned());
         }
         let quality = p.quality.unwrap_or(Quality::Good);
-        samples.insert(
+        part.samples.insert(
             (asset.id, metric.clone(), ts),
             Sample {
                 asset_id: asset.id,
@@ -252,14 +265,60 @@ pub async fn ingest<C: ConnectionTrait>(
                 quality,
             },
         );
-        outcome.accepted += 1;
+        part.assets.entry(asset.id).or_insert_with(|| asset.clone());
+        part.accepted += 1;
     }
-    if samples.is_empty() {
-        return Ok(outcome);
+    Ok(part)
+}
+
+/// Writes prepared batches: per organization (in id order), their samples merged (a later
+/// batch's point wins over an earlier one's with the same key, as if they had been written one
+/// after the other), stored, rolled up and evaluated once. Takes the samples out of `parts`
+/// and leaves their counts and rejects. Returns the events to publish after the commit.
+pub async fn write<C: ConnectionTrait>(db: &C, parts: &mut [Prepared]) -> Result<Vec<Event>> {
+    let mut organizations: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
+    for (i, part) in parts.iter().enumerate() {
+        if !part.samples.is_empty() {
+            organizations
+                .entry(part.organization_id)
+                .or_default()
+                .push(i);
+        }
     }
-    let samples: Vec<Sample> = samples.into_values().collect();
-    let organization_id = tenant.organization_id;
-    let fates = store_points(db, organization_id, &samples).await?;
+    let mut events = Vec::new();
+    for (organization_id, members) in organizations {
+        let mut samples = BTreeMap::new();
+        let mut units = HashMap::new();
+        // Each reporting asset with the cause of the first batch that reported it.
+        let mut reporting: BTreeMap<Uuid, (asset_rows::Model, Cause)> = BTreeMap::new();
+        for i in members {
+            let part = &mut parts[i];
+            let cause = part.cause;
+            for (id, asset) in part.assets.drain() {
+                reporting.entry(id).or_insert((asset, cause));
+            }
+            if samples.is_empty() {
+                samples = std::mem::take(&mut part.samples);
+            } else {
+                samples.append(&mut part.samples);
+            }
+            units.extend(part.units.drain());
+        }
+        let samples: Vec<Sample> = samples.into_values().collect();
+        events.extend(write_organization(db, organization_id, &samples, &units, &reporting).await?);
+    }
+    Ok(events)
+}
+
+/// Stores one organization's samples (in key order) and evaluates them.
+async fn write_organization<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &[Sample],
+    units: &HashMap<(Uuid, String), String>,
+    reporting: &BTreeMap<Uuid, (asset_rows::Model, Cause)>,
+) -> Result<Vec<Event>> {
+    let fates = store_points(db, organization_id, samples).await?;
     // New points are added to their minute's rollup (an increment, which commutes with
     // concurrent increments); the minutes of re-sent points whose value changed are recomputed
     // from the raw points. The latest values come before both on purpose. Upserting a series'
@@ -269,8 +328,8 @@ pub async fn ingest<C: ConnectionTrait>(
     // COMMITTED), that therefore sees the points of every batch committed before it. Were the
     // rollups first, a recompute could miss a concurrent batch's points and overwrite its
     // increment.
-    update_latest(db, organization_id, &samples, &units).await?;
-    add_to_rollups(db, organization_id, &samples, &fates).await?;
+    update_latest(db, organization_id, samples, units).await?;
+    add_to_rollups(db, organization_id, samples, &fates).await?;
     let changed: Vec<Sample> = samples
         .iter()
         .zip(&fates)
@@ -280,31 +339,31 @@ pub async fn ingest<C: ConnectionTrait>(
     if !changed.is_empty() {
         recompute_rollups(db, organization_id, &changed).await?;
     }
-    update_catalog(db, organization_id, &samples, &units).await?;
-    touch_assets(db, &samples).await?;
-    let status_events = bring_online(db, Cause::of(tenant), &resolved, &samples).await?;
-    let alert_events = crate::domain::alerts::evaluate(db, organization_id, &samples).await?;
+    update_catalog(db, organization_id, samples, units).await?;
+    touch_assets(db, samples).await?;
+    let status_events = bring_online(db, reporting).await?;
+    let alert_events = crate::domain::alerts::evaluate(db, organization_id, samples).await?;
 
     // Each point names its site so that site-restricted subscribers can be served without a
     // database read per event.
-    let site_of: HashMap<Uuid, Uuid> = resolved.values().map(|a| (a.id, a.site_id)).collect();
     let payload: Vec<_> = samples
         .iter()
         .map(|s| {
+            let site = reporting.get(&s.asset_id).map(|(a, _)| a.site_id);
             json!({
-                "assetId": s.asset_id, "siteId": site_of.get(&s.asset_id), "metric": s.metric,
+                "assetId": s.asset_id, "siteId": site, "metric": s.metric,
                 "ts": s.ts, "value": s.value, "quality": quality_str(s.quality),
             })
         })
         .collect();
-    outcome.events.push(Event::new(
+    let mut events = vec![Event::new(
         organization_id,
         TopicKind::Telemetry,
         json!({ "points": payload }),
-    ));
-    outcome.events.extend(status_events);
-    outcome.events.extend(alert_events);
-    Ok(outcome)
+    )];
+    events.extend(status_events);
+    events.extend(alert_events);
+    Ok(events)
 }
 
 /// What writing a sample did to its stored point.
@@ -955,24 +1014,15 @@ async fn touch_assets<C: ConnectionTrait>(db: &C, samples: &[Sample]) -> Result<
 }
 
 /// An offline asset that reports again is online again (the staleness worker took it offline).
+/// Assets in id order, like every other multi-row write of ingest, so concurrent batches lock
+/// rows in the same order.
 async fn bring_online<C: ConnectionTrait>(
     db: &C,
-    cause: Cause,
-    resolved: &HashMap<AssetRef, asset_rows::Model>,
-    samples: &[Sample],
+    reporting: &BTreeMap<Uuid, (asset_rows::Model, Cause)>,
 ) -> Result<Vec<Event>> {
-    let reporting: HashSet<Uuid> = samples.iter().map(|s| s.asset_id).collect();
-    let mut seen = HashSet::new();
     let mut events = Vec::new();
-    // Ordered by id, like every other multi-row write of ingest, so concurrent batches lock
-    // rows in the same order.
-    let mut candidates: Vec<&asset_rows::Model> = resolved.values().collect();
-    candidates.sort_by_key(|a| a.id);
-    for asset in candidates {
-        if asset.status != AssetStatus::Offline
-            || !reporting.contains(&asset.id)
-            || !seen.insert(asset.id)
-        {
+    for (asset, cause) in reporting.values() {
+        if asset.status != AssetStatus::Offline {
             continue;
         }
         let changed = status::transition(
@@ -980,7 +1030,7 @@ async fn bring_online<C: ConnectionTrait>(
             asset,
             AssetStatus::Online,
             "telemetry resumed",
-            cause,
+            *cause,
             now(),
         )
         .await?;

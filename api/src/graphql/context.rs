@@ -17,6 +17,8 @@ pub struct Services {
     pub tokens: TokenSettings,
     pub signup_enabled: bool,
     pub events: EventBus,
+    /// Telemetry ingest, written in groups (every ingest path goes through it).
+    pub ingest: crate::ingest::Ingestor,
 }
 
 pub fn services<'a>(ctx: &Context<'a>) -> &'a Services {

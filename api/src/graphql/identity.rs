@@ -307,7 +307,7 @@ impl IdentityMutation {
             user_id: attempt.user_id,
             ..target
         };
-        record_outside(services, None, origin, "login", change, code).await;
+        record_outside(&services.db, None, origin, "login", change, code).await;
         Ok(attempt.result.map(AuthPayload)?)
     }
 
@@ -324,7 +324,7 @@ impl IdentityMutation {
         match result {
             Ok(audited) => {
                 record_outside(
-                    services,
+                    &services.db,
                     None,
                     origin,
                     "refreshSession",

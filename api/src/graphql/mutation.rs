@@ -10,7 +10,7 @@ use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 use crate::auth::{Origin, Tenant};
-use crate::db::WriteTx;
+use crate::db::{Db, WriteTx};
 use crate::domain::audit::{self, Audited, Change, Entry};
 use crate::error::{AppError, Result};
 use crate::graphql::context::{Services, caller, services};
@@ -150,7 +150,7 @@ pub async fn refuse(
         None => Change::default(),
     };
     record_outside(
-        services,
+        &services.db,
         tenant,
         origin,
         action,
@@ -162,14 +162,14 @@ pub async fn refuse(
 
 /// Writes an audit row in its own autocommitted statement.
 pub async fn record_outside(
-    services: &Services,
+    db: &Db,
     tenant: Option<&Tenant>,
     origin: &Origin,
     action: &str,
     change: Change,
     error_code: Option<&'static str>,
 ) {
-    let _gate = services.db.gate().await;
+    let _gate = db.gate().await;
     let entry = Entry {
         action,
         tenant,
@@ -177,7 +177,7 @@ pub async fn record_outside(
         change,
         error_code,
     };
-    if let Err(e) = audit::record(&services.db.conn, entry).await {
+    if let Err(e) = audit::record(&db.conn, entry).await {
         tracing::error!(error = ?e, action, "failed to write an audit row");
     }
 }

@@ -2,15 +2,14 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::domain::audit::{Audited, Change};
 use crate::domain::telemetry::{self, AssetRef, PointInput, SeriesRequest, Window};
 use crate::graphql::assets::Asset;
-use crate::graphql::context::{parse_id, services, tenant};
+use crate::graphql::context::{caller, parse_id, services, tenant};
 use crate::graphql::loader;
 use crate::graphql::loaders::AssetKey;
-use crate::graphql::mutation::Mutation;
+use crate::graphql::mutation::refuse;
+use crate::ingest::Audit;
 use entity::{metrics, telemetry_latest};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -224,7 +223,23 @@ impl TelemetryMutation {
         ctx: &Context<'_>,
         input: IngestTelemetryInput,
     ) -> async_graphql::Result<IngestTelemetryPayload> {
-        let (m, tenant) = Mutation::begin(ctx, "ingestTelemetry").await?;
+        const ACTION: &str = "ingestTelemetry";
+        let services = services(ctx);
+        let caller = caller(ctx)?;
+        // Refused here, before the call is queued: it has no tenant, no permission, or too many
+        // points. Everything else is decided by the ingest writer (crate::ingest), which also
+        // writes this call's audit row, or its refusal, in the transaction that stores it.
+        let tenant = match caller
+            .tenant()
+            .and_then(|tenant| telemetry::check(tenant, input.points.len()).map(|()| tenant))
+        {
+            Ok(tenant) => tenant,
+            Err(err) => {
+                let tenant = caller.tenant().ok();
+                refuse(services, tenant, caller.origin(), ACTION, None, &err).await;
+                return Err(err.into());
+            }
+        };
         let mut unresolvable = Vec::new();
         let points: Vec<(usize, PointInput)> = input
             .points
@@ -266,36 +281,32 @@ impl TelemetryMutation {
             })
             .collect();
         let (indexes, points): (Vec<usize>, Vec<PointInput>) = points.into_iter().unzip();
-        let result =
-            telemetry::ingest(m.tx(), tenant, points)
-                .await
-                .map(|outcome| {
-                    // The domain numbers rejects within what it was given; map back to input positions.
-                    let mut rejected = unresolvable;
-                    rejected.extend(outcome.rejected.into_iter().map(|r| {
-                        telemetry::RejectedPoint {
-                            index: indexes.get(r.index).copied().unwrap_or(r.index),
-                            reason: r.reason,
-                        }
-                    }));
-                    rejected.sort_by_key(|r| r.index);
-                    let change = Change {
-                        resource_type: Some("telemetry"),
-                        ..Change::default()
-                    }
-                    .with(json!({ "accepted": outcome.accepted, "rejected": rejected.len() }));
-                    let payload = IngestTelemetryPayload {
-                        accepted: outcome.accepted as i32,
-                        rejected: rejected
-                            .into_iter()
-                            .map(|r| RejectedPoint {
-                                index: r.index as i32,
-                                reason: r.reason,
-                            })
-                            .collect(),
-                    };
-                    Audited::new(payload, change).publish(outcome.events)
-                });
-        m.finish(result).await
+        let audit = Audit {
+            action: ACTION,
+            rejected_before: unresolvable.len(),
+        };
+        let outcome = services.ingest.ingest(tenant, points, Some(audit)).await?;
+        // The domain numbers rejects within what it was given; map back to input positions.
+        let mut rejected = unresolvable;
+        rejected.extend(
+            outcome
+                .rejected
+                .into_iter()
+                .map(|r| telemetry::RejectedPoint {
+                    index: indexes.get(r.index).copied().unwrap_or(r.index),
+                    reason: r.reason,
+                }),
+        );
+        rejected.sort_by_key(|r| r.index);
+        Ok(IngestTelemetryPayload {
+            accepted: outcome.accepted as i32,
+            rejected: rejected
+                .into_iter()
+                .map(|r| RejectedPoint {
+                    index: r.index as i32,
+                    reason: r.reason,
+                })
+                .collect(),
+        })
     }
 }

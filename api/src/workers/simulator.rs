@@ -15,8 +15,9 @@ use uuid::Uuid;
 
 use crate::auth::{Origin, Tenant};
 use crate::db::Db;
-use crate::domain::telemetry::{self, AssetRef, PointInput};
+use crate::domain::telemetry::{AssetRef, PointInput};
 use crate::events::EventBus;
+use crate::ingest::Ingestor;
 use entity::{AssetKind, Role, assets, memberships, organizations};
 
 /// The asset left silent, to demonstrate staleness.
@@ -144,7 +145,12 @@ async fn load(db: &Db, organization_id: Uuid, rng: &mut StdRng) -> anyhow::Resul
 }
 
 /// Runs until `stop` flips; one ingest per second for the whole fleet.
-pub async fn run(db: Db, events: EventBus, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+pub async fn run(
+    db: Db,
+    events: EventBus,
+    ingest: Ingestor,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
     let org = organizations::Entity::find()
         .filter(organizations::Column::Slug.eq(crate::demo::DEMO_SLUG))
         .one(&db.conn)
@@ -204,18 +210,9 @@ pub async fn run(db: Db, events: EventBus, mut stop: watch::Receiver<bool>) -> a
                 });
             }
         }
-        let tx = db.begin_write().await?;
-        let outcome = match telemetry::ingest(&tx.tx, &tenant, points).await {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                tx.rollback().await?;
-                tracing::warn!(error = %e, "demo simulator: ingest failed");
-                continue;
-            }
-        };
-        tx.commit().await?;
-        for event in outcome.events {
-            events.publish(event).await;
+        if let Err(e) = ingest.ingest(&tenant, points, None).await {
+            tracing::warn!(error = %e, "demo simulator: ingest failed");
+            continue;
         }
         if tick % 5 == 4
             && let Err(e) = advance_jobs(&db, &events, &tenant, &mut rng).await

@@ -11,6 +11,7 @@ mod estop;
 mod helpers;
 mod http_protocol;
 mod identity;
+mod ingest;
 mod jobs;
 mod limits;
 mod machine_sessions;

@@ -84,7 +84,7 @@ async fn series(
 }
 
 /// The series of a successful query.
-async fn series_ok(
+pub async fn series_ok(
     app: &TestApp,
     token: &str,
     asset: &str,

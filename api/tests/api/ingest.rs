@@ -1,0 +1,224 @@
+//! Group commit of ingest calls (`api/src/ingest.rs`): concurrent calls written in one
+//! transaction, each with its own answer and audit row, and a failing call failing alone.
+
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use futures::future::join_all;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_code, assert_ok};
+use crate::telemetry::{base_time, fleet, ingest, ingest_ok, point, series_ok};
+
+/// Holds the ingest writers back until dropped (then rolled back): on SQLite by holding the
+/// write gate, on PostgreSQL by locking the organization row against the `FOR KEY SHARE` every
+/// call takes first. Calls made meanwhile queue up, and the writers take them as groups.
+async fn hold_writers(app: &TestApp, organization_id: &str) -> api::db::WriteTx {
+    let blocker = app.db.begin_write().await.unwrap();
+    if app.db.backend() == DbBackend::Postgres {
+        blocker
+            .tx
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id FROM organizations WHERE id = $1::uuid FOR UPDATE",
+                [organization_id.into()],
+            ))
+            .await
+            .unwrap();
+    }
+    blocker
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let row = app
+        .db
+        .conn
+        .query_one_raw(Statement::from_string(app.db.backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// Runs `calls` concurrently while the writers are held, then lets them go.
+async fn while_held(
+    app: &TestApp,
+    organization_id: &str,
+    token: &str,
+    calls: &[Value],
+) -> Vec<Value> {
+    let blocker = hold_writers(app, organization_id).await;
+    let release = async {
+        // Long enough for every request to be parsed and queued.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        blocker.rollback().await.unwrap();
+    };
+    let (bodies, ()) = tokio::join!(
+        join_all(
+            calls
+                .iter()
+                .map(|points| ingest(app, token, points.clone()))
+        ),
+        release
+    );
+    bodies
+}
+
+#[tokio::test]
+async fn concurrent_calls_are_written_together_and_each_gets_its_own_answer_and_audit_row() {
+    // One writer on both backends, so that exactly one call (the one the writer took before
+    // the others queued up) is written alone and the other seven as one group.
+    let app = TestApp::spawn_with(|config| config.ingest_writers = 1).await;
+    let (owner, _, robot) = fleet(&app, "ig-group").await;
+    let t = base_time();
+    // One call alone first: what a call costs in statements when it is written by itself.
+    let before = app.db.statement_count();
+    ingest_ok(&app, &owner.token, json!([point(&robot, "load", t, 1.0)])).await;
+    let alone = app.db.statement_count() - before;
+
+    // Eight calls, each with its own minute and value; every other one also names an unknown
+    // asset, which only that call must report (at its own index).
+    let calls: Vec<Value> = (1..=8)
+        .map(|i| {
+            let at = t + Span::minutes(i);
+            let mut points = vec![
+                point(&robot, "load", at, i as f64),
+                point(&robot, "load", at + Span::seconds(1), i as f64 * 10.0),
+            ];
+            if i % 2 == 0 {
+                points.insert(
+                    1,
+                    json!({ "assetCode": "NO-SUCH", "metric": "load", "value": 1.0 }),
+                );
+            }
+            Value::Array(points)
+        })
+        .collect();
+    let before = app.db.statement_count();
+    let bodies = while_held(&app, &owner.organization_id, &owner.token, &calls).await;
+    let together = app.db.statement_count() - before;
+
+    for (i, body) in (1..=8).zip(&bodies) {
+        assert_ok(body);
+        let expected = if i % 2 == 0 {
+            json!({ "accepted": 2, "rejected": [{ "index": 1, "reason": "unknown asset" }] })
+        } else {
+            json!({ "accepted": 2, "rejected": [] })
+        };
+        assert_eq!(
+            body["data"]["ingestTelemetry"], expected,
+            "call {i}: {body}"
+        );
+    }
+    // Written as groups, eight calls cost far less than eight calls alone: each still pays its
+    // own authentication, asset resolution and audit row, but the point, latest-value, rollup,
+    // catalog and asset writes, the rule read and the commit are paid once per group.
+    assert!(
+        3 * together < 2 * 8 * alone,
+        "8 calls cost {together} statements; one alone costs {alone}"
+    );
+    // Every point is stored, every minute rolled up exactly, and every call audited once.
+    let minutes = series_ok(
+        &app,
+        &owner.token,
+        &robot,
+        "load",
+        t,
+        t + Span::minutes(10),
+        Some(60),
+    )
+    .await;
+    let buckets = minutes["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 9, "{minutes}");
+    for (i, bucket) in buckets.iter().enumerate() {
+        let (count, avg) = if i == 0 {
+            (1, 1.0)
+        } else {
+            (2, i as f64 * 5.5)
+        };
+        assert_eq!(bucket["count"], count, "minute {i}: {bucket}");
+        assert_eq!(bucket["avg"].as_f64(), Some(avg), "minute {i}: {bucket}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_logs WHERE action = 'ingestTelemetry' AND error_code IS NULL"
+        )
+        .await,
+        9
+    );
+}
+
+#[tokio::test]
+async fn a_call_that_fails_inside_a_group_fails_alone_and_the_others_are_stored() {
+    let app = TestApp::spawn().await;
+    let (owner, _, robot) = fleet(&app, "ig-fail").await;
+    // Any write of the metric `boom` fails in the database.
+    let statements: &[&str] = match app.db.backend() {
+        DbBackend::Postgres => &[
+            "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON telemetry_latest FOR EACH ROW \
+             WHEN (NEW.metric = 'boom') EXECUTE FUNCTION refuse_boom()",
+        ],
+        _ => &[
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON telemetry_latest \
+             WHEN NEW.metric = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        ],
+    };
+    for sql in statements {
+        app.db.conn.execute_unprepared(sql).await.unwrap();
+    }
+    let t = base_time();
+    let calls: Vec<Value> = (0..4)
+        .map(|i| {
+            let metric = if i == 2 { "boom" } else { "load" };
+            json!([point(&robot, metric, t + Span::seconds(i), i as f64)])
+        })
+        .collect();
+    let bodies = while_held(&app, &owner.organization_id, &owner.token, &calls).await;
+    for (i, body) in bodies.iter().enumerate() {
+        if i == 2 {
+            assert_code(body, "INTERNAL");
+        } else {
+            assert_ok(body);
+            assert_eq!(
+                body["data"]["ingestTelemetry"]["accepted"], 1,
+                "call {i}: {body}"
+            );
+        }
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM telemetry_points WHERE metric = 'load'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM telemetry_points WHERE metric = 'boom'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_logs WHERE action = 'ingestTelemetry' AND error_code IS NULL"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_logs WHERE action = 'ingestTelemetry' AND error_code = 'INTERNAL'"
+        )
+        .await,
+        1
+    );
+}
