@@ -106,7 +106,9 @@ impl Ingestor {
         };
         let stopped = || AppError::Internal(anyhow::anyhow!("the ingest writers have stopped"));
         self.queue.send(call).await.map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        answer
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("an ingest writer dropped the call")))?
     }
 }
 
@@ -130,7 +132,12 @@ async fn writer(db: Db, events: EventBus, calls: Arc<Mutex<mpsc::Receiver<Call>>
             }
             group
         };
-        write_group(&db, &events, group).await;
+        // A panic must not take the writer with it (every later call would fail): the group's
+        // callers see their reply dropped, an INTERNAL error, and the writer goes on.
+        let written = std::panic::AssertUnwindSafe(write_group(&db, &events, group));
+        if futures::FutureExt::catch_unwind(written).await.is_err() {
+            tracing::error!("an ingest writer panicked while writing a group");
+        }
     }
 }
 

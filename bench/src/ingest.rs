@@ -33,12 +33,26 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = 50)]
     pub assets: usize,
     /// Metrics per asset; a batch holds `batch_size / (assets * metrics)` timestamps of each.
+    /// The first five are the metrics a new organization has alert rules for (cpu, memory,
+    /// temperature, battery, servo_temp), so every point is evaluated against a rule; further
+    /// ones are `m5`, `m6`, ... without rules.
     #[arg(long, default_value_t = 5)]
     pub metrics: usize,
     /// Skip the COPY ceiling on PostgreSQL.
     #[arg(long)]
     pub no_copy: bool,
 }
+
+/// The metrics with default alert rules, and the low end of a value range 40 wide that stays
+/// clear of their thresholds (cpu warns at 70, memory 75, temperature 70, servo_temp 60,
+/// battery below 20).
+const RULED: [(&str, f64); 5] = [
+    ("cpu", 10.0),
+    ("memory", 20.0),
+    ("temperature", 20.0),
+    ("battery", 50.0),
+    ("servo_temp", 15.0),
+];
 
 /// One batch's points: assets x metrics x timestamps, one second apart, all in the past hour
 /// and unique across the run (batch `index` starts at timestamp `index * per_series`).
@@ -52,11 +66,18 @@ fn batch_points(args: &IngestArgs, assets: &[String], base_ms: i64, index: usize
                 if points.len() == args.batch_size {
                     break 'fill;
                 }
+                // Within 40 of a ruled metric's `low`: inside its default rules' normal range,
+                // so the rules are evaluated on every point but raise no alert.
+                let spread = ((index * 7 + a * 13 + m * 3 + t) % 400) as f64 / 10.0;
+                let (metric, value) = match RULED.get(m) {
+                    Some((name, low)) => ((*name).to_owned(), low + spread),
+                    None => (format!("m{m}"), spread),
+                };
                 points.push(Point {
                     asset: asset.clone(),
-                    metric: format!("m{m}"),
+                    metric,
                     ts,
-                    value: ((index * 7 + a * 13 + m * 3 + t) % 1000) as f64 / 10.0,
+                    value,
                 });
             }
         }
