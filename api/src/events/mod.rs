@@ -173,7 +173,14 @@ impl EventBus {
     /// Connects to Redis and starts the process's one subscriber task.
     pub async fn redis(url: &str) -> anyhow::Result<Self> {
         use anyhow::Context;
-        let client = redis::Client::open(url).context("invalid Redis URL")?;
+        use redis::IntoConnectionInfo;
+        // TCP_NODELAY (redis-rs leaves it off): publishes from concurrent requests share the
+        // connection, and a small command queued behind an unacknowledged one would otherwise
+        // wait for the server's delayed ACK (see `db::nodelay` for the same on PostgreSQL).
+        let info = url.into_connection_info().context("invalid Redis URL")?;
+        let tcp = info.tcp_settings().clone().set_nodelay(true);
+        let client =
+            redis::Client::open(info.set_tcp_settings(tcp)).context("invalid Redis URL")?;
         let publisher = redis::aio::ConnectionManager::new(client.clone())
             .await
             .context("failed to connect to Redis")?;
