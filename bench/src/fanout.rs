@@ -18,7 +18,7 @@ use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -361,12 +361,18 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
     let ready = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::with_capacity(args.subscribers);
+    // One stop signal per subscriber. The select below polls it with every message: a pending
+    // oneshot costs an atomic load there, where a shared `watch`'s `changed()` registered and
+    // removed a waiter under a lock each time (a visible share of this process's profile, on the
+    // server's two cores).
+    let mut stops = Vec::with_capacity(args.subscribers);
     for _ in 0..args.subscribers {
         let (gate, ready, failed, done) =
             (gate.clone(), ready.clone(), failed.clone(), done_tx.clone());
-        let (addr, token, mut stop) = (args.addr.clone(), args.token.clone(), stop_rx.clone());
+        let (addr, token) = (args.addr.clone(), args.token.clone());
+        let (stop_tx, mut stop) = oneshot::channel::<()>();
+        stops.push(stop_tx);
         tasks.push(tokio::spawn(async move {
             let permit = gate.acquire_owned().await;
             let mut ws = match subscribe(&addr, &token).await {
@@ -386,7 +392,7 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
             let mut open = true;
             loop {
                 tokio::select! {
-                    _ = stop.changed() => break,
+                    _ = &mut stop => break,
                     message = ws.next() => {
                         let Some(Ok(message)) = message else {
                             open = false;
@@ -445,7 +451,9 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
             _ => bail!("unexpected input: {line}"),
         }
     }
-    let _ = stop_tx.send(true);
+    for stop in stops {
+        let _ = stop.send(());
+    }
     let (mut after_return, mut after_send) = (Vec::new(), Vec::new());
     let (mut before_return, mut closed) = (0u64, 0u64);
     for task in tasks {
