@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::auth::PasswordHasher;
@@ -119,8 +120,16 @@ impl Application {
         let workers = start_workers(&self.config, &self.state.services);
         let router = http::router(self.state, self.config.max_body_bytes);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        // TCP_NODELAY on every accepted connection (axum 0.8 leaves Nagle on): a WebSocket
+        // writes each event, ping and pong as it happens, and a small write behind an
+        // unacknowledged one would otherwise wait for the client's delayed ACK (up to 40 ms).
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY on a connection");
+            }
+        });
         let server = axum::serve(
-            self.listener,
+            listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
