@@ -83,6 +83,15 @@ mod tests {
                 .has_index("alerts", "uq_alerts_open_offline")
                 .await?
         );
+        // Migration 000009: the retention sweep goes through the primary key, not this index.
+        assert!(
+            !manager
+                .has_index(
+                    "telemetry_points",
+                    "idx_telemetry_points_organization_id_ts"
+                )
+                .await?
+        );
         Ok(())
     }
 

@@ -14,9 +14,13 @@
 //!   together with its series' `telemetry_latest` row, in the same transaction, and that table
 //!   keeps its `RESTRICT` foreign key: an asset with points always has a latest row that refuses
 //!   the delete.
-//! - *An organization's points go with it.* The `ON DELETE CASCADE` becomes a trigger on
-//!   `organizations` that deletes the organization's points (through the
-//!   `(organization_id, ts)` index the retention sweep uses).
+//! - *An organization's points go with it.* The `ON DELETE CASCADE` becomes a trigger that runs
+//!   before an organization row is deleted and deletes its points series by series (its
+//!   `telemetry_latest` rows, which the delete then cascades, name every series).
+//!
+//! It also drops the `(organization_id, ts)` index of `telemetry_points`, on both backends: it
+//! cost about a tenth of every insert to serve the hourly retention sweep, which now finds old
+//! points series by series through the primary key (`workers::retention`).
 //!
 //! SQLite keeps the foreign keys: it cannot drop a constraint without rebuilding the table, its
 //! checks are in-process index probes, and the throughput target is PostgreSQL's.
@@ -34,14 +38,18 @@ ALTER TABLE telemetry_points \
 CREATE FUNCTION telemetry_points_follow_organization() RETURNS trigger \
     LANGUAGE plpgsql AS $$ \
     BEGIN \
-        DELETE FROM telemetry_points WHERE organization_id = OLD.id; \
+        DELETE FROM telemetry_points p USING telemetry_latest l \
+        WHERE l.organization_id = OLD.id AND p.asset_id = l.asset_id AND p.metric = l.metric; \
         RETURN OLD; \
     END $$;
 CREATE TRIGGER telemetry_points_follow_organization \
-    AFTER DELETE ON organizations \
-    FOR EACH ROW EXECUTE FUNCTION telemetry_points_follow_organization();";
+    BEFORE DELETE ON organizations \
+    FOR EACH ROW EXECUTE FUNCTION telemetry_points_follow_organization();
+DROP INDEX IF EXISTS idx_telemetry_points_organization_id_ts;";
 
 const DOWN: &str = "\
+CREATE INDEX IF NOT EXISTS idx_telemetry_points_organization_id_ts \
+    ON telemetry_points (organization_id, ts);
 DROP TRIGGER IF EXISTS telemetry_points_follow_organization ON organizations;
 DROP FUNCTION IF EXISTS telemetry_points_follow_organization();
 ALTER TABLE telemetry_points \
@@ -56,6 +64,9 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         if db.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(UP).await?;
+        } else {
+            db.execute_unprepared("DROP INDEX IF EXISTS idx_telemetry_points_organization_id_ts")
+                .await?;
         }
         Ok(())
     }
@@ -64,6 +75,12 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         if db.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(DOWN).await?;
+        } else {
+            db.execute_unprepared(
+                "CREATE INDEX IF NOT EXISTS idx_telemetry_points_organization_id_ts \
+                 ON telemetry_points (organization_id, ts)",
+            )
+            .await?;
         }
         Ok(())
     }

@@ -23,6 +23,12 @@ pub struct Swept {
 /// Deletes up to `BATCH` rows of `table` older than `cutoff_ms` in `column`, repeatedly, until
 /// none are left. Rows are picked by their physical id (`ctid` / `rowid`), which both backends
 /// index, so each statement is bounded whatever the table size.
+///
+/// Raw points are found series by series: the organization's series are its `telemetry_latest`
+/// rows (every point is written with its series' latest row), and each one's old points are a
+/// range of the points' primary key (asset, metric, ts). `telemetry_points` has no index by
+/// organization and time: it would cost every insert at device rate (about a tenth of it) to
+/// serve this hourly sweep. Rollups keep their `(organization_id, bucket)` index.
 async fn sweep(
     db: &Db,
     table: &str,
@@ -31,16 +37,26 @@ async fn sweep(
     cutoff_ms: i64,
 ) -> anyhow::Result<u64> {
     let backend = db.backend();
+    let (id, placeholders) = match backend {
+        DbBackend::Postgres => ("ctid", ["$1", "$2", "$3"]),
+        _ => ("rowid", ["?", "?", "?"]),
+    };
+    let [org, cutoff, limit] = placeholders;
+    let rows = if table == "telemetry_points" {
+        format!(
+            "SELECT p.{id} FROM telemetry_latest l JOIN telemetry_points p \
+             ON p.asset_id = l.asset_id AND p.metric = l.metric \
+             WHERE l.organization_id = {org} AND p.{column} < {cutoff} LIMIT {limit}"
+        )
+    } else {
+        format!(
+            "SELECT {id} FROM {table} WHERE organization_id = {org} AND {column} < {cutoff} \
+             LIMIT {limit}"
+        )
+    };
     let sql = match backend {
-        DbBackend::Postgres => format!(
-            // `= ANY(ARRAY(...))` lets PostgreSQL fetch the rows by TID instead of scanning.
-            "DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} \
-             WHERE organization_id = $1 AND {column} < $2 LIMIT $3))"
-        ),
-        _ => format!(
-            "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} \
-             WHERE organization_id = ? AND {column} < ? LIMIT ?)"
-        ),
+        DbBackend::Postgres => format!("DELETE FROM {table} WHERE ctid = ANY(ARRAY({rows}))"),
+        _ => format!("DELETE FROM {table} WHERE rowid IN ({rows})"),
     };
     let mut total = 0;
     loop {
