@@ -144,7 +144,7 @@ async fn writer(db: Db, events: EventBus, calls: Arc<Mutex<mpsc::Receiver<Call>>
 /// Writes a group in one transaction; if that fails, each call on its own.
 async fn write_group(db: &Db, events: &EventBus, group: Vec<Call>) {
     if group.len() > 1 {
-        match write_together(db, &group).await {
+        match write_calls(db, &group).await {
             Ok((results, published)) => {
                 for event in published {
                     events.publish(event).await;
@@ -165,89 +165,70 @@ async fn write_group(db: &Db, events: &EventBus, group: Vec<Call>) {
     }
 }
 
-/// The calls of a group, each prepared as its own, written together in one transaction.
-async fn write_together(db: &Db, group: &[Call]) -> Result<(Vec<Ingested>, Vec<Event>)> {
+/// Calls, each prepared as its own, written in one transaction: committed with their audit
+/// rows, or rolled back.
+async fn write_calls(db: &Db, calls: &[Call]) -> Result<(Vec<Ingested>, Vec<Event>)> {
     let tx = db.begin_write().await?;
-    let mut parts: Vec<Prepared> = Vec::with_capacity(group.len());
-    for call in group {
-        parts.push(telemetry::prepare(&tx.tx, &call.tenant, &call.points).await?);
+    let written = async {
+        let mut parts: Vec<Prepared> = Vec::with_capacity(calls.len());
+        for call in calls {
+            parts.push(telemetry::prepare(&tx.tx, &call.tenant, &call.points).await?);
+        }
+        let published = telemetry::write(&tx.tx, &mut parts).await?;
+        for (call, part) in calls.iter().zip(&parts) {
+            if let Some(audit) = call.audit {
+                audit::record(&tx.tx, entry(&call.tenant, audit, part)).await?;
+            }
+        }
+        Ok::<_, AppError>((parts, published))
     }
-    let published = telemetry::write(&tx.tx, &mut parts).await?;
-    for (call, part) in group.iter().zip(&parts) {
-        if let Some(audit) = call.audit {
-            audit::record(&tx.tx, entry(&call.tenant, audit, part)).await?;
+    .await;
+    match written {
+        Ok((parts, published)) => {
+            tx.commit().await?;
+            let results = parts
+                .into_iter()
+                .map(|part| Ingested {
+                    accepted: part.accepted,
+                    rejected: part.rejected,
+                })
+                .collect();
+            Ok((results, published))
+        }
+        Err(error) => {
+            // Released before a refusal row is written (the SQLite write gate goes with it).
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = ?rollback, "rollback failed");
+            }
+            Err(error)
         }
     }
-    tx.commit().await?;
-    let results = parts
-        .into_iter()
-        .map(|part| Ingested {
-            accepted: part.accepted,
-            rejected: part.rejected,
-        })
-        .collect();
-    Ok((results, published))
 }
 
 /// One call in a transaction of its own: committed with its audit row, or rolled back with a
 /// refusal row.
 async fn write_alone(db: &Db, events: &EventBus, call: Call) {
-    let Call {
-        tenant,
-        points,
-        audit,
-        reply,
-        ..
-    } = call;
-    let result = async {
-        let tx = db.begin_write().await?;
-        let outcome = async {
-            let mut parts = [telemetry::prepare(&tx.tx, &tenant, &points).await?];
-            let published = telemetry::write(&tx.tx, &mut parts).await?;
-            let [part] = parts;
-            if let Some(audit) = audit {
-                audit::record(&tx.tx, entry(&tenant, audit, &part)).await?;
-            }
-            Ok::<_, AppError>((part, published))
-        }
-        .await;
-        match outcome {
-            Ok(done) => {
-                tx.commit().await?;
-                Ok(done)
-            }
-            Err(error) => {
-                if let Err(rollback) = tx.rollback().await {
-                    tracing::warn!(error = ?rollback, "rollback failed");
-                }
-                Err(error)
-            }
-        }
-    }
-    .await;
-    match result {
-        Ok((part, published)) => {
+    match write_calls(db, std::slice::from_ref(&call)).await {
+        Ok((results, published)) => {
             for event in published {
                 events.publish(event).await;
             }
-            let _ = reply.send(Ok(Ingested {
-                accepted: part.accepted,
-                rejected: part.rejected,
-            }));
+            let result = results.into_iter().next().unwrap_or_default();
+            let _ = call.reply.send(Ok(result));
         }
         Err(error) => {
-            if let Some(audit) = audit {
+            if let Some(audit) = call.audit {
                 crate::graphql::mutation::record_outside(
                     db,
-                    Some(&tenant),
-                    &tenant.origin,
+                    Some(&call.tenant),
+                    &call.tenant.origin,
                     audit.action,
                     Change::default(),
                     Some(error.code().as_str()),
                 )
                 .await;
             }
-            let _ = reply.send(Err(error));
+            let _ = call.reply.send(Err(error));
         }
     }
 }

@@ -297,11 +297,8 @@ pub async fn write<C: ConnectionTrait>(db: &C, parts: &mut [Prepared]) -> Result
             for (id, asset) in part.assets.drain() {
                 reporting.entry(id).or_insert((asset, cause));
             }
-            if samples.is_empty() {
-                samples = std::mem::take(&mut part.samples);
-            } else {
-                samples.append(&mut part.samples);
-            }
+            // Later batches' points replace earlier ones with the same key.
+            samples.append(&mut part.samples);
             units.extend(part.units.drain());
         }
         let samples: Vec<Sample> = samples.into_values().collect();
@@ -469,13 +466,7 @@ async fn insert_new_points<C: ConnectionTrait>(
             .query_all(&insert)
             .await?
             .iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("", "asset_id")?,
-                    row.try_get("", "metric")?,
-                    row.try_get("", "ts")?,
-                ))
-            })
+            .map(point_key)
             .collect::<Result<_>>()?;
         inserted.sort_unstable();
         let mut next = inserted.iter().peekable();
@@ -516,11 +507,7 @@ async fn update_resent_points<C: ConnectionTrait>(
                 .to_owned(),
         )?;
         for row in db.query_all(&insert).await? {
-            keys.push((
-                row.try_get("", "asset_id")?,
-                row.try_get("", "metric")?,
-                row.try_get("", "ts")?,
-            ));
+            keys.push(point_key(&row)?);
         }
     }
     Ok(keys)
@@ -559,6 +546,15 @@ fn points_upsert<'a>(
             .map_err(|e| AppError::Internal(anyhow::anyhow!("point statement: {e}")))?;
     }
     Ok(insert)
+}
+
+/// The (asset, metric, ts) key a point statement returned.
+fn point_key(row: &sea_orm::QueryResult) -> Result<(Uuid, String, i64)> {
+    Ok((
+        row.try_get("", "asset_id")?,
+        row.try_get("", "metric")?,
+        row.try_get("", "ts")?,
+    ))
 }
 
 /// One column of an array-bound statement (PostgreSQL `$n::type[]`).
