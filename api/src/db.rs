@@ -26,6 +26,7 @@ pub struct Db {
     /// giving up concurrent readers (WAL). PostgreSQL needs no gate.
     write_gate: Option<Arc<Mutex<()>>>,
     statements: Arc<AtomicU64>,
+    url: Arc<str>,
 }
 
 /// A write transaction; holds the SQLite write gate until dropped.
@@ -48,14 +49,47 @@ impl WriteTx {
 
 impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let sqlite = url.starts_with("sqlite:");
+        Self::open(
+            url,
+            if sqlite { 8 } else { 32 },
+            sqlite.then(|| Arc::new(Mutex::new(()))),
+            Arc::new(AtomicU64::new(0)),
+        )
+        .await
+    }
+
+    /// A pool of its own to the same database, sharing this one's write gate and statement
+    /// count, for work that runs on a runtime of its own: a tokio socket stays with the runtime
+    /// that opened it, and is only served while that runtime's threads get to it. SQLite's
+    /// connections run on threads of their own, so SQLite shares this pool instead.
+    pub async fn own_pool(&self, max_connections: u32) -> anyhow::Result<Self> {
+        if self.backend() != DbBackend::Postgres {
+            return Ok(self.clone());
+        }
+        Self::open(
+            &self.url,
+            max_connections,
+            self.write_gate.clone(),
+            self.statements.clone(),
+        )
+        .await
+    }
+
+    async fn open(
+        url: &str,
+        max_connections: u32,
+        write_gate: Option<Arc<Mutex<()>>>,
+        statements: Arc<AtomicU64>,
+    ) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .sqlx_logging(false)
+            .max_connections(max_connections)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10));
-        let sqlite = url.starts_with("sqlite:");
-        if sqlite {
-            options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
+        if url.starts_with("sqlite:") {
+            options.map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
@@ -63,16 +97,13 @@ impl Db {
                     .create_if_missing(true)
             });
         } else {
-            options
-                .max_connections(32)
-                .map_sqlx_postgres_pool_opts(|pool| {
-                    pool.after_connect(|conn, _| Box::pin(nodelay::set(conn)))
-                });
+            options.map_sqlx_postgres_pool_opts(|pool| {
+                pool.after_connect(|conn, _| Box::pin(nodelay::set(conn)))
+            });
         }
         let mut conn = sea_orm::Database::connect(options)
             .await
             .with_context(|| format!("failed to connect to the database at {}", redact(url)))?;
-        let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         // Counting statements costs one atomic add; it backs the N+1 tests and /metrics.
         conn.set_metric_callback(move |_info| {
@@ -80,8 +111,9 @@ impl Db {
         });
         Ok(Self {
             conn,
-            write_gate: sqlite.then(|| Arc::new(Mutex::new(()))),
+            write_gate,
             statements,
+            url: url.into(),
         })
     }
 

@@ -1062,7 +1062,7 @@ mod tests {
         drop(tx);
         Ingester::new(
             db.clone(),
-            Ingestor::start(db.clone(), events.clone(), 1),
+            Ingestor::start(db.clone(), events.clone(), 1).unwrap(),
             stats.clone(),
         )
         .run(rx)

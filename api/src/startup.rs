@@ -54,7 +54,8 @@ impl Application {
             (0, _) => 1,
             (n, _) => n,
         };
-        let ingest = crate::ingest::Ingestor::start(db.clone(), events.clone(), writers);
+        let ingest = crate::ingest::Ingestor::start(db.clone(), events.clone(), writers)
+            .context("failed to start the ingest writers")?;
         let services = Services {
             ingest,
             events,

@@ -79,6 +79,13 @@ pub struct Sample {
     pub quality: Quality,
 }
 
+impl Sample {
+    /// What identifies a stored point: (asset, metric, ts).
+    fn key(&self) -> (Uuid, &str, i64) {
+        (self.asset_id, self.metric.as_str(), self.ts)
+    }
+}
+
 /// A metric key: lower-case letters, digits, `_` and `.`, starting with a letter, 1..=64.
 pub fn metric_key(field: &str, key: &str) -> Result<String> {
     let key = key.trim();
@@ -169,9 +176,9 @@ pub struct Prepared {
     pub organization_id: Uuid,
     /// Who sent it: the actor of the status changes it causes.
     cause: Cause,
-    /// Keyed by (asset, metric, ts): within one batch the last point for a key wins, as it
-    /// would had the points arrived in separate calls.
-    samples: BTreeMap<(Uuid, String, i64), Sample>,
+    /// In arrival order; [`write`] keeps the last point of each (asset, metric, ts), as if the
+    /// points had arrived in separate calls.
+    samples: Vec<Sample>,
     units: HashMap<(Uuid, String), String>,
     /// The batch's assets, by id, as resolved (and locked) for it.
     assets: HashMap<Uuid, asset_rows::Model>,
@@ -203,7 +210,7 @@ pub async fn prepare<C: ConnectionTrait>(
     let mut part = Prepared {
         organization_id: tenant.organization_id,
         cause: Cause::of(tenant),
-        samples: BTreeMap::new(),
+        samples: Vec::with_capacity(points.len()),
         units: HashMap::new(),
         assets: HashMap::new(),
         accepted: 0,
@@ -255,16 +262,13 @@ pub async fn prepare<C: ConnectionTrait>(
                 .insert((asset.id, metric.clone()), unit.to_owned());
         }
         let quality = p.quality.unwrap_or(Quality::Good);
-        part.samples.insert(
-            (asset.id, metric.clone(), ts),
-            Sample {
-                asset_id: asset.id,
-                metric,
-                ts,
-                value: p.value,
-                quality,
-            },
-        );
+        part.samples.push(Sample {
+            asset_id: asset.id,
+            metric,
+            ts,
+            value: p.value,
+            quality,
+        });
         part.assets.entry(asset.id).or_insert_with(|| asset.clone());
         part.accepted += 1;
     }
@@ -275,7 +279,11 @@ pub async fn prepare<C: ConnectionTrait>(
 /// batch's point wins over an earlier one's with the same key, as if they had been written one
 /// after the other), stored, rolled up and evaluated once. Takes the samples out of `parts`
 /// and leaves their counts and rejects. Returns the events to publish after the commit.
-pub async fn write<C: ConnectionTrait>(db: &C, parts: &mut [Prepared]) -> Result<Vec<Event>> {
+pub async fn write<C: ConnectionTrait>(
+    db: &C,
+    parts: &mut [Prepared],
+    insert: Insert,
+) -> Result<Vec<Outgoing>> {
     let mut organizations: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
     for (i, part) in parts.iter().enumerate() {
         if !part.samples.is_empty() {
@@ -287,7 +295,7 @@ pub async fn write<C: ConnectionTrait>(db: &C, parts: &mut [Prepared]) -> Result
     }
     let mut events = Vec::new();
     for (organization_id, members) in organizations {
-        let mut samples = BTreeMap::new();
+        let mut samples = Vec::new();
         let mut units = HashMap::new();
         // Each reporting asset with the cause of the first batch that reported it.
         let mut reporting: BTreeMap<Uuid, (asset_rows::Model, Cause)> = BTreeMap::new();
@@ -301,21 +309,95 @@ pub async fn write<C: ConnectionTrait>(db: &C, parts: &mut [Prepared]) -> Result
             samples.append(&mut part.samples);
             units.extend(part.units.drain());
         }
-        let samples: Vec<Sample> = samples.into_values().collect();
-        events.extend(write_organization(db, organization_id, &samples, &units, &reporting).await?);
+        let samples = last_per_key(samples);
+        let written =
+            write_organization(db, organization_id, &samples, &units, &reporting, insert).await?;
+        events.push(Outgoing::Telemetry(Readings {
+            organization_id,
+            sites: reporting
+                .iter()
+                .map(|(id, (asset, _))| (*id, asset.site_id))
+                .collect(),
+            samples,
+        }));
+        events.extend(written.into_iter().map(Outgoing::Event));
     }
     Ok(events)
 }
 
-/// Stores one organization's samples (in key order) and evaluates them.
+/// The samples in key order, one per key: of several with the same key, the last to arrive.
+fn last_per_key(mut samples: Vec<Sample>) -> Vec<Sample> {
+    // Stable: samples with the same key stay in arrival order.
+    samples.sort_by(|a, b| a.key().cmp(&b.key()));
+    let mut last: Vec<Sample> = Vec::with_capacity(samples.len());
+    for sample in samples {
+        match last.last_mut() {
+            Some(previous) if previous.key() == sample.key() => *previous = sample,
+            _ => last.push(sample),
+        }
+    }
+    last
+}
+
+/// What a write has to publish once it has committed.
+pub enum Outgoing {
+    Event(Event),
+    /// The stored points, turned into their `telemetry` event only when published: a
+    /// 1,000-point event takes a while to build, and the writer has better things to do while
+    /// it holds its rows.
+    Telemetry(Readings),
+}
+
+/// One organization's stored points.
+pub struct Readings {
+    organization_id: Uuid,
+    samples: Vec<Sample>,
+    sites: HashMap<Uuid, Uuid>,
+}
+
+impl Outgoing {
+    pub fn into_event(self) -> Event {
+        match self {
+            Self::Event(event) => event,
+            Self::Telemetry(readings) => readings.into_event(),
+        }
+    }
+}
+
+impl Readings {
+    /// Each point names its site, so that site-restricted subscribers can be served without a
+    /// database read per event.
+    fn into_event(self) -> Event {
+        let payload: Vec<_> = self
+            .samples
+            .iter()
+            .map(|s| {
+                json!({
+                    "assetId": s.asset_id, "siteId": self.sites.get(&s.asset_id),
+                    "metric": s.metric, "ts": s.ts, "value": s.value,
+                    "quality": quality_str(s.quality),
+                })
+            })
+            .collect();
+        Event::new(
+            self.organization_id,
+            TopicKind::Telemetry,
+            json!({ "points": payload }),
+        )
+    }
+}
+
+/// Stores one organization's samples (in key order) and evaluates them; returns the status and
+/// alert events.
 async fn write_organization<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
     samples: &[Sample],
     units: &HashMap<(Uuid, String), String>,
     reporting: &BTreeMap<Uuid, (asset_rows::Model, Cause)>,
+    insert: Insert,
 ) -> Result<Vec<Event>> {
-    let fates = store_points(db, organization_id, samples).await?;
+    let fates = store_points(db, organization_id, samples, insert).await?;
     // New points are added to their minute's rollup (an increment, which commutes with
     // concurrent increments); the minutes of re-sent points whose value changed are recomputed
     // from the raw points. The latest values come before both on purpose. Upserting a series'
@@ -338,29 +420,20 @@ async fn write_organization<C: ConnectionTrait>(
     }
     update_catalog(db, organization_id, samples, units).await?;
     touch_assets(db, samples).await?;
-    let status_events = bring_online(db, reporting).await?;
-    let alert_events = crate::domain::alerts::evaluate(db, organization_id, samples).await?;
-
-    // Each point names its site so that site-restricted subscribers can be served without a
-    // database read per event.
-    let payload: Vec<_> = samples
-        .iter()
-        .map(|s| {
-            let site = reporting.get(&s.asset_id).map(|(a, _)| a.site_id);
-            json!({
-                "assetId": s.asset_id, "siteId": site, "metric": s.metric,
-                "ts": s.ts, "value": s.value, "quality": quality_str(s.quality),
-            })
-        })
-        .collect();
-    let mut events = vec![Event::new(
-        organization_id,
-        TopicKind::Telemetry,
-        json!({ "points": payload }),
-    )];
-    events.extend(status_events);
-    events.extend(alert_events);
+    let mut events = bring_online(db, reporting).await?;
+    events.extend(crate::domain::alerts::evaluate(db, organization_id, samples).await?);
     Ok(events)
+}
+
+/// How [`write`] stores points that look new (see `store_points`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Insert {
+    /// PostgreSQL: a point newer than its series' newest stored one goes in by a plain INSERT.
+    /// Should a concurrent transaction store the same key first, the write fails with a unique
+    /// violation (CONFLICT); retry it with `Checked`.
+    Optimistic,
+    /// Every point goes in by `ON CONFLICT DO NOTHING`: never fails on a stored key.
+    Checked,
 }
 
 /// What writing a sample did to its stored point.
@@ -375,15 +448,52 @@ enum Fate {
 }
 
 /// Writes the points, and says for each sample (in order) whether it was new, changed or the
-/// same. New points are inserted by one statement that skips existing keys; only when some
-/// existed (a re-send) does a second statement update those whose value or quality differ.
+/// same.
+///
+/// [`Insert::Optimistic`] (PostgreSQL): a sample newer than its series' newest stored point
+/// cannot be stored yet, since every stored point's series has a latest row at least as new
+/// (both are written in one transaction, and the latest value never goes back). Those samples,
+/// in a fleet that reports forward in time nearly all of them, go in by a plain INSERT: about
+/// half the cost of an `ON CONFLICT` one, which checks each key twice and writes a second WAL
+/// record per row. The latest rows are read without a lock (a lock would serialise every
+/// concurrent batch of a series, not just the conflicting ones), so a concurrent batch may
+/// still commit the same key in between: the INSERT then fails with a unique violation, and
+/// the caller retries with [`Insert::Checked`].
+///
+/// Every other sample (all of them with `Checked`, and on SQLite) goes through
+/// `ON CONFLICT DO NOTHING`, which reports the keys that were already stored; only then does a
+/// last statement update those whose value or quality differ.
 async fn store_points<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
     samples: &[Sample],
+    insert: Insert,
 ) -> Result<Vec<Fate>> {
-    let existing = insert_new_points(db, organization_id, samples).await?;
     let mut fates = vec![Fate::New; samples.len()];
+    let optimistic =
+        insert == Insert::Optimistic && db.get_database_backend() == DbBackend::Postgres;
+    let maybe_stored: Vec<usize> = if optimistic {
+        let newest = newest_stored(db, organization_id, samples).await?;
+        let (fresh, maybe_stored): (Vec<usize>, Vec<usize>) = (0..samples.len()).partition(|&i| {
+            let s = &samples[i];
+            newest
+                .get(&(s.asset_id, s.metric.as_str()))
+                .is_some_and(|&stored| s.ts > stored)
+        });
+        insert_fresh_points(db, organization_id, fresh.iter().map(|&i| &samples[i])).await?;
+        maybe_stored
+    } else {
+        (0..samples.len()).collect()
+    };
+    if maybe_stored.is_empty() {
+        return Ok(fates);
+    }
+    let candidates: Vec<&Sample> = maybe_stored.iter().map(|&i| &samples[i]).collect();
+    let existing: Vec<usize> = insert_new_points(db, organization_id, &candidates)
+        .await?
+        .into_iter()
+        .map(|j| maybe_stored[j])
+        .collect();
     if existing.is_empty() {
         return Ok(fates);
     }
@@ -406,11 +516,81 @@ async fn store_points<C: ConnectionTrait>(
     Ok(fates)
 }
 
+/// PostgreSQL: the newest stored timestamp of each of the samples' series (from their latest
+/// rows). Series with no stored point yet are absent.
+async fn newest_stored<'a, C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &'a [Sample],
+) -> Result<HashMap<(Uuid, &'a str), i64>> {
+    // Samples come in key order: each series' samples are adjacent.
+    let mut series: Vec<(Uuid, &str)> = samples
+        .iter()
+        .map(|s| (s.asset_id, s.metric.as_str()))
+        .collect();
+    series.dedup();
+    let sql = "SELECT l.asset_id, l.metric, l.ts FROM telemetry_latest l \
+        JOIN UNNEST($2::uuid[], $3::text[]) AS u(asset_id, metric) \
+            ON l.asset_id = u.asset_id AND l.metric = u.metric \
+        WHERE l.organization_id = $1";
+    let values = vec![
+        organization_id.into(),
+        array(series.iter().map(|(a, _)| *a)),
+        array(series.iter().map(|(_, m)| (*m).to_owned())),
+    ];
+    let rows = query_pg(db, sql, values).await?;
+    // Looked up by the batch's own (borrowed) keys.
+    let mut position: HashMap<(Uuid, &str), usize> = HashMap::with_capacity(series.len());
+    for (i, key) in series.iter().enumerate() {
+        position.insert(*key, i);
+    }
+    let mut newest = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let (asset_id, metric, ts) = point_key(row)?;
+        if let Some(&i) = position.get(&(asset_id, metric.as_str())) {
+            newest.insert(series[i], ts);
+        }
+    }
+    Ok(newest)
+}
+
+/// PostgreSQL: inserts samples that look new (see [`store_points`]).
+async fn insert_fresh_points<'a, C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: impl Iterator<Item = &'a Sample> + Clone,
+) -> Result<()> {
+    if samples.clone().next().is_none() {
+        return Ok(());
+    }
+    let sql = "INSERT INTO telemetry_points (asset_id, organization_id, metric, ts, value, quality) \
+        SELECT u.asset_id, $1::uuid, u.metric, u.ts, u.value, u.quality \
+        FROM UNNEST($2::uuid[], $3::text[], $4::int8[], $5::float8[], $6::text[]) \
+            AS u(asset_id, metric, ts, value, quality)";
+    execute_pg(db, sql, point_arrays(organization_id, samples)).await
+}
+
+/// The parameters of an array-bound point statement: `$1` the organization, `$2..$6` the
+/// asset, metric, ts, value and quality columns.
+fn point_arrays<'a>(
+    organization_id: Uuid,
+    samples: impl Iterator<Item = &'a Sample> + Clone,
+) -> Vec<sea_orm::Value> {
+    vec![
+        organization_id.into(),
+        array(samples.clone().map(|s| s.asset_id)),
+        array(samples.clone().map(|s| s.metric.clone())),
+        array(samples.clone().map(|s| s.ts)),
+        array(samples.clone().map(|s| s.value)),
+        array(samples.map(|s| quality_str(s.quality).to_owned())),
+    ]
+}
+
 /// Inserts the samples whose key is not stored yet; returns the positions of those that were.
 async fn insert_new_points<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
-    samples: &[Sample],
+    samples: &[&Sample],
 ) -> Result<Vec<usize>> {
     use telemetry_points::Column as P;
     if db.get_database_backend() == DbBackend::Postgres {
@@ -429,21 +609,8 @@ async fn insert_new_points<C: ConnectionTrait>(
             FROM UNNEST($2::uuid[], $3::text[], $4::int8[]) WITH ORDINALITY AS u(asset_id, metric, ts, i) \
             WHERE NOT EXISTS (SELECT 1 FROM new \
                 WHERE new.asset_id = u.asset_id AND new.metric = u.metric AND new.ts = u.ts)";
-        let values = vec![
-            organization_id.into(),
-            array(samples.iter().map(|s| s.asset_id)),
-            array(samples.iter().map(|s| s.metric.clone())),
-            array(samples.iter().map(|s| s.ts)),
-            array(samples.iter().map(|s| s.value)),
-            array(samples.iter().map(|s| quality_str(s.quality).to_owned())),
-        ];
-        let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                sql,
-                values,
-            ))
-            .await?;
+        let values = point_arrays(organization_id, samples.iter().copied());
+        let rows = query_pg(db, sql, values).await?;
         return rows
             .iter()
             .map(|row| {
@@ -457,7 +624,7 @@ async fn insert_new_points<C: ConnectionTrait>(
     for (chunk_no, chunk) in samples.chunks(INSERT_CHUNK).enumerate() {
         let insert = points_upsert(
             organization_id,
-            chunk.iter(),
+            chunk.iter().copied(),
             OnConflict::columns([P::AssetId, P::Metric, P::Ts])
                 .do_nothing()
                 .to_owned(),
@@ -563,6 +730,21 @@ where
     Vec<T>: Into<sea_orm::Value>,
 {
     items.collect::<Vec<T>>().into()
+}
+
+/// Runs one PostgreSQL query (the array-bound forms of the ingest reads and writes).
+async fn query_pg<C: ConnectionTrait>(
+    db: &C,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<Vec<sea_orm::QueryResult>> {
+    Ok(db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?)
 }
 
 /// Runs one PostgreSQL statement (the array-bound forms of the ingest writes).
@@ -1339,6 +1521,39 @@ mod tests {
         for bad in ["", "CPU", "1cpu", "cpu load", "cpu-load", &"a".repeat(65)] {
             assert!(metric_key("m", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn of_several_samples_with_one_key_the_last_to_arrive_is_kept_in_key_order() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let sample = |asset_id, metric: &str, ts, value| Sample {
+            asset_id,
+            metric: metric.into(),
+            ts,
+            value,
+            quality: Quality::Good,
+        };
+        let kept = last_per_key(vec![
+            sample(b, "cpu", 1, 1.0),
+            sample(a, "cpu", 2, 2.0),
+            sample(b, "cpu", 1, 3.0),
+            sample(a, "cpu", 1, 4.0),
+            sample(b, "cpu", 1, 5.0),
+            sample(a, "mem", 1, 6.0),
+        ]);
+        let kept: Vec<_> = kept
+            .iter()
+            .map(|s| (s.asset_id, s.metric.as_str(), s.ts, s.value))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (a, "cpu", 1, 4.0),
+                (a, "cpu", 2, 2.0),
+                (a, "mem", 1, 6.0),
+                (b, "cpu", 1, 5.0),
+            ]
+        );
     }
 
     #[test]

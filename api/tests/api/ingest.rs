@@ -41,6 +41,18 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
+/// `ingestTelemetry` audit rows: successes (`None`) or refusals with the code.
+async fn audited(app: &TestApp, error_code: Option<&str>) -> i64 {
+    let outcome = error_code.map_or("IS NULL".to_owned(), |code| format!("= '{code}'"));
+    count(
+        app,
+        &format!(
+            "SELECT COUNT(*) FROM audit_logs WHERE action = 'ingestTelemetry' AND error_code {outcome}"
+        ),
+    )
+    .await
+}
+
 /// Runs `calls` concurrently while the writers are held, then lets them go.
 async fn while_held(
     app: &TestApp,
@@ -140,14 +152,7 @@ async fn concurrent_calls_are_written_together_and_each_gets_its_own_answer_and_
         assert_eq!(bucket["count"], count, "minute {i}: {bucket}");
         assert_eq!(bucket["avg"].as_f64(), Some(avg), "minute {i}: {bucket}");
     }
-    assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM audit_logs WHERE action = 'ingestTelemetry' AND error_code IS NULL"
-        )
-        .await,
-        9
-    );
+    assert_eq!(audited(&app, None).await, 9);
 }
 
 #[tokio::test]
@@ -205,20 +210,86 @@ async fn a_call_that_fails_inside_a_group_fails_alone_and_the_others_are_stored(
         .await,
         0
     );
+    assert_eq!(audited(&app, None).await, 3);
+    assert_eq!(audited(&app, Some("INTERNAL")).await, 1);
+}
+
+/// A point another transaction stores while a call is being written (a device re-sending a
+/// batch through a second replica, say). On PostgreSQL the call's first attempt inserts the
+/// points that look new (newer than the series' latest value) without a conflict check, runs
+/// into the other transaction's key, fails with a unique violation once that one commits, and
+/// is written again with every point checked. On SQLite the call waits for the write lock and
+/// checks every point anyway. Either way the call succeeds, its value replaces the other one,
+/// and the minute's rollup is exact.
+#[tokio::test]
+async fn a_point_stored_concurrently_by_another_transaction_is_replaced_not_an_error() {
+    use sea_orm::ActiveModelTrait;
+    let app = TestApp::spawn().await;
+    let (owner, _, robot) = fleet(&app, "ig-race").await;
+    let t = base_time();
+    ingest_ok(&app, &owner.token, json!([point(&robot, "load", t, 1.0)])).await;
+
+    let blocker = app.db.begin_write().await.unwrap();
+    entity::telemetry_points::ActiveModel {
+        asset_id: sea_orm::Set(robot.parse().unwrap()),
+        organization_id: sea_orm::Set(owner.organization_id.parse().unwrap()),
+        metric: sea_orm::Set("load".into()),
+        ts: sea_orm::Set((t + Span::seconds(10)).timestamp_millis()),
+        value: sea_orm::Set(3.0),
+        quality: sea_orm::Set(entity::enums::Quality::Good),
+    }
+    .insert(&blocker.tx)
+    .await
+    .unwrap();
+    let release = async {
+        // Long enough for the call to reach the stored key.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        blocker.commit().await.unwrap();
+    };
+    let points = json!([
+        point(&robot, "load", t + Span::seconds(10), 5.0),
+        point(&robot, "load", t + Span::seconds(20), 9.0),
+    ]);
+    let (body, ()) = tokio::join!(ingest(&app, &owner.token, points), release);
+    assert_ok(&body);
     assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM audit_logs WHERE action = 'ingestTelemetry' AND error_code IS NULL"
-        )
-        .await,
-        3
+        body["data"]["ingestTelemetry"],
+        json!({ "accepted": 2, "rejected": [] }),
+        "{body}"
     );
-    assert_eq!(
-        count(
-            &app,
-            "SELECT COUNT(*) FROM audit_logs WHERE action = 'ingestTelemetry' AND error_code = 'INTERNAL'"
-        )
-        .await,
-        1
-    );
+
+    let to = t + Span::minutes(1);
+    let raw = series_ok(&app, &owner.token, &robot, "load", t, to, None).await;
+    let values: Vec<f64> = raw["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [1.0, 5.0, 9.0], "{raw}");
+    let minute = series_ok(&app, &owner.token, &robot, "load", t, to, Some(60)).await;
+    assert_eq!(minute["buckets"][0]["count"], 3, "{minute}");
+    assert_eq!(minute["buckets"][0]["avg"].as_f64(), Some(5.0), "{minute}");
+    assert_eq!(audited(&app, None).await, 2);
+}
+
+/// Migration 000010: on PostgreSQL the telemetry tables' metric keys compare byte by byte
+/// (`COLLATE "C"`), and the migration goes down and up again. SQLite's text comparison is
+/// byte by byte already; there is nothing to check there.
+#[tokio::test]
+async fn telemetry_metric_keys_compare_byte_by_byte_on_postgres() {
+    use migration::Migrator;
+    use migration::sea_orm_migration::MigratorTrait;
+    let app = TestApp::spawn().await;
+    if app.db.backend() != DbBackend::Postgres {
+        return;
+    }
+    let byte_ordered = "SELECT COUNT(*) FROM information_schema.columns \
+        WHERE table_name IN ('telemetry_points', 'telemetry_latest', 'telemetry_rollups') \
+        AND column_name = 'metric' AND collation_name = 'C'";
+    assert_eq!(count(&app, byte_ordered).await, 3);
+    Migrator::down(&app.db.conn, Some(1)).await.unwrap();
+    assert_eq!(count(&app, byte_ordered).await, 0);
+    Migrator::up(&app.db.conn, None).await.unwrap();
+    assert_eq!(count(&app, byte_ordered).await, 3);
 }
