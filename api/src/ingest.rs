@@ -107,6 +107,7 @@ impl Ingestor {
             }
         });
         let writers = writers.max(1);
+        let pool_size = u32::try_from(writers + 1).unwrap_or(u32::MAX);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -114,7 +115,7 @@ impl Ingestor {
             .name("fleetgraph-ingest".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let db = match db.own_pool(u32::try_from(writers + 1)?).await {
+                    let db = match db.own_pool(pool_size).await {
                         Ok(own) => own,
                         Err(error) => {
                             // Still correct on the server's pool, only slower.
@@ -128,8 +129,7 @@ impl Ingestor {
                     for task in tasks {
                         let _ = task.await;
                     }
-                    anyhow::Ok(())
-                })
+                });
             })?;
         Ok(Self { queue })
     }

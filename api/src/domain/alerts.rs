@@ -460,11 +460,13 @@ impl Evaluation<'_> {
 }
 
 /// Evaluates the enabled rules against a batch of stored points (sorted by asset, metric,
-/// ts), inside the ingest transaction. Returns the events to publish after commit.
-pub async fn evaluate<C: ConnectionTrait>(
+/// ts), inside the ingest transaction. `assets` are the batch's assets as ingest resolved them
+/// (their site and code go into the events). Returns the events to publish after commit.
+pub async fn evaluate<'a, C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
     samples: &[Sample],
+    assets: impl Iterator<Item = &'a asset_rows::Model>,
 ) -> Result<Vec<Event>> {
     if samples.is_empty() {
         return Ok(Vec::new());
@@ -541,17 +543,9 @@ pub async fn evaluate<C: ConnectionTrait>(
             .all(db)
             .await?
     };
-    let assets: Vec<(Uuid, Uuid, String)> = asset_rows::Entity::find()
-        .select_only()
-        .column(asset_rows::Column::Id)
-        .column(asset_rows::Column::SiteId)
-        .column(asset_rows::Column::Code)
-        .filter(asset_rows::Column::Id.is_in(pair_assets.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let site_of: HashMap<Uuid, Uuid> = assets.iter().map(|(id, site, _)| (*id, *site)).collect();
-    let codes: HashMap<Uuid, String> = assets.into_iter().map(|(id, _, code)| (id, code)).collect();
+    let assets: Vec<&asset_rows::Model> = assets.filter(|a| pair_assets.contains(&a.id)).collect();
+    let site_of: HashMap<Uuid, Uuid> = assets.iter().map(|a| (a.id, a.site_id)).collect();
+    let codes: HashMap<Uuid, String> = assets.iter().map(|a| (a.id, a.code.clone())).collect();
 
     let mut eval = Evaluation {
         working: Vec::new(),

@@ -421,7 +421,8 @@ async fn write_organization<C: ConnectionTrait>(
     update_catalog(db, organization_id, samples, units).await?;
     touch_assets(db, samples).await?;
     let mut events = bring_online(db, reporting).await?;
-    events.extend(crate::domain::alerts::evaluate(db, organization_id, samples).await?);
+    let assets = reporting.values().map(|(asset, _)| asset);
+    events.extend(crate::domain::alerts::evaluate(db, organization_id, samples, assets).await?);
     Ok(events)
 }
 
