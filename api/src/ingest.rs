@@ -51,7 +51,7 @@ pub struct Audit {
 }
 
 /// What a call's points came to; its events are already published.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Ingested {
     pub accepted: usize,
     pub rejected: Vec<RejectedPoint>,
@@ -169,6 +169,16 @@ struct Committed {
 /// Where writers hand what they committed, for the publisher task.
 type Publish = mpsc::UnboundedSender<Committed>;
 
+/// Hands committed calls (with their results, in order) and their events to the publisher.
+fn hand_over(events: &Publish, calls: Vec<Call>, results: Vec<Ingested>, outgoing: Vec<Outgoing>) {
+    let answers = calls
+        .into_iter()
+        .zip(results)
+        .map(|(call, result)| (call.reply, result))
+        .collect();
+    let _ = events.send(Committed { outgoing, answers });
+}
+
 async fn writer(db: Db, events: Publish, calls: Arc<Mutex<mpsc::Receiver<Call>>>) {
     loop {
         let group = {
@@ -205,12 +215,7 @@ async fn writer(db: Db, events: Publish, calls: Arc<Mutex<mpsc::Receiver<Call>>>
 async fn write_group(db: &Db, events: &Publish, group: Vec<Call>) {
     match write_calls(db, &group, Insert::Optimistic).await {
         Ok((results, outgoing)) => {
-            let answers = group
-                .into_iter()
-                .zip(results)
-                .map(|(call, result)| (call.reply, result))
-                .collect();
-            let _ = events.send(Committed { outgoing, answers });
+            hand_over(events, group, results, outgoing);
             return;
         }
         Err(error) => {
@@ -271,11 +276,7 @@ async fn write_calls(
 /// rolled back with a refusal row.
 async fn write_alone(db: &Db, events: &Publish, call: Call) {
     match write_calls(db, std::slice::from_ref(&call), Insert::Checked).await {
-        Ok((results, outgoing)) => {
-            let result = results.into_iter().next().unwrap_or_default();
-            let answers = vec![(call.reply, result)];
-            let _ = events.send(Committed { outgoing, answers });
-        }
+        Ok((results, outgoing)) => hand_over(events, vec![call], results, outgoing),
         Err(error) => {
             if let Some(audit) = call.audit {
                 crate::graphql::mutation::record_outside(

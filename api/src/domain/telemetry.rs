@@ -84,6 +84,11 @@ impl Sample {
     fn key(&self) -> (Uuid, &str, i64) {
         (self.asset_id, self.metric.as_str(), self.ts)
     }
+
+    /// The series the point belongs to: (asset, metric).
+    fn series(&self) -> (Uuid, &str) {
+        (self.asset_id, self.metric.as_str())
+    }
 }
 
 /// A metric key: lower-case letters, digits, `_` and `.`, starting with a letter, 1..=64.
@@ -477,11 +482,10 @@ async fn store_points<C: ConnectionTrait>(
         let newest = newest_stored(db, organization_id, samples).await?;
         let (fresh, maybe_stored): (Vec<usize>, Vec<usize>) = (0..samples.len()).partition(|&i| {
             let s = &samples[i];
-            newest
-                .get(&(s.asset_id, s.metric.as_str()))
-                .is_some_and(|&stored| s.ts > stored)
+            newest.get(&s.series()).is_some_and(|&stored| s.ts > stored)
         });
-        insert_fresh_points(db, organization_id, fresh.iter().map(|&i| &samples[i])).await?;
+        let fresh: Vec<&Sample> = fresh.iter().map(|&i| &samples[i]).collect();
+        insert_fresh_points(db, organization_id, &fresh).await?;
         maybe_stored
     } else {
         (0..samples.len()).collect()
@@ -506,7 +510,7 @@ async fn store_points<C: ConnectionTrait>(
     changed.sort_unstable();
     for &i in &existing {
         let s = &samples[i];
-        let key = (s.asset_id, s.metric.as_str(), s.ts);
+        let key = s.key();
         if changed
             .binary_search_by(|(a, m, t)| (*a, m.as_str(), *t).cmp(&key))
             .is_ok()
@@ -524,11 +528,8 @@ async fn newest_stored<'a, C: ConnectionTrait>(
     organization_id: Uuid,
     samples: &'a [Sample],
 ) -> Result<HashMap<(Uuid, &'a str), i64>> {
-    // Samples come in key order: each series' samples are adjacent.
-    let mut series: Vec<(Uuid, &str)> = samples
-        .iter()
-        .map(|s| (s.asset_id, s.metric.as_str()))
-        .collect();
+    // Samples come in key order: each series' samples are adjacent, and the series sorted.
+    let mut series: Vec<(Uuid, &str)> = samples.iter().map(Sample::series).collect();
     series.dedup();
     let sql = "SELECT l.asset_id, l.metric, l.ts FROM telemetry_latest l \
         JOIN UNNEST($2::uuid[], $3::text[]) AS u(asset_id, metric) \
@@ -540,15 +541,11 @@ async fn newest_stored<'a, C: ConnectionTrait>(
         array(series.iter().map(|(_, m)| (*m).to_owned())),
     ];
     let rows = query_pg(db, sql, values).await?;
-    // Looked up by the batch's own (borrowed) keys.
-    let mut position: HashMap<(Uuid, &str), usize> = HashMap::with_capacity(series.len());
-    for (i, key) in series.iter().enumerate() {
-        position.insert(*key, i);
-    }
+    // Keyed by the batch's own (borrowed) series, found by binary search.
     let mut newest = HashMap::with_capacity(rows.len());
     for row in &rows {
         let (asset_id, metric, ts) = point_key(row)?;
-        if let Some(&i) = position.get(&(asset_id, metric.as_str())) {
+        if let Ok(i) = series.binary_search(&(asset_id, metric.as_str())) {
             newest.insert(series[i], ts);
         }
     }
@@ -556,12 +553,12 @@ async fn newest_stored<'a, C: ConnectionTrait>(
 }
 
 /// PostgreSQL: inserts samples that look new (see [`store_points`]).
-async fn insert_fresh_points<'a, C: ConnectionTrait>(
+async fn insert_fresh_points<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
-    samples: impl Iterator<Item = &'a Sample> + Clone,
+    samples: &[&Sample],
 ) -> Result<()> {
-    if samples.clone().next().is_none() {
+    if samples.is_empty() {
         return Ok(());
     }
     let sql = "INSERT INTO telemetry_points (asset_id, organization_id, metric, ts, value, quality) \
@@ -573,17 +570,14 @@ async fn insert_fresh_points<'a, C: ConnectionTrait>(
 
 /// The parameters of an array-bound point statement: `$1` the organization, `$2..$6` the
 /// asset, metric, ts, value and quality columns.
-fn point_arrays<'a>(
-    organization_id: Uuid,
-    samples: impl Iterator<Item = &'a Sample> + Clone,
-) -> Vec<sea_orm::Value> {
+fn point_arrays(organization_id: Uuid, samples: &[&Sample]) -> Vec<sea_orm::Value> {
     vec![
         organization_id.into(),
-        array(samples.clone().map(|s| s.asset_id)),
-        array(samples.clone().map(|s| s.metric.clone())),
-        array(samples.clone().map(|s| s.ts)),
-        array(samples.clone().map(|s| s.value)),
-        array(samples.map(|s| quality_str(s.quality).to_owned())),
+        array(samples.iter().map(|s| s.asset_id)),
+        array(samples.iter().map(|s| s.metric.clone())),
+        array(samples.iter().map(|s| s.ts)),
+        array(samples.iter().map(|s| s.value)),
+        array(samples.iter().map(|s| quality_str(s.quality).to_owned())),
     ]
 }
 
@@ -610,7 +604,7 @@ async fn insert_new_points<C: ConnectionTrait>(
             FROM UNNEST($2::uuid[], $3::text[], $4::int8[]) WITH ORDINALITY AS u(asset_id, metric, ts, i) \
             WHERE NOT EXISTS (SELECT 1 FROM new \
                 WHERE new.asset_id = u.asset_id AND new.metric = u.metric AND new.ts = u.ts)";
-        let values = point_arrays(organization_id, samples.iter().copied());
+        let values = point_arrays(organization_id, samples);
         let rows = query_pg(db, sql, values).await?;
         return rows
             .iter()
@@ -639,7 +633,7 @@ async fn insert_new_points<C: ConnectionTrait>(
         inserted.sort_unstable();
         let mut next = inserted.iter().peekable();
         for (i, s) in chunk.iter().enumerate() {
-            let key = (s.asset_id, s.metric.as_str(), s.ts);
+            let key = s.key();
             match next.peek() {
                 Some((a, m, t)) if (*a, m.as_str(), *t) == key => {
                     next.next();
@@ -781,7 +775,7 @@ async fn recompute_rollups<C: ConnectionTrait>(
     for s in samples {
         let bucket = s.ts.div_euclid(MINUTE_MS) * MINUTE_MS;
         spans
-            .entry((s.asset_id, s.metric.as_str()))
+            .entry(s.series())
             .and_modify(|(lo, hi)| {
                 *lo = std::cmp::min(*lo, bucket);
                 *hi = std::cmp::max(*hi, bucket);
@@ -1018,7 +1012,7 @@ async fn update_latest<C: ConnectionTrait>(
     // Ordered by key: concurrent batches then lock rows in the same order and cannot deadlock.
     let mut newest: BTreeMap<(Uuid, &str), &Sample> = BTreeMap::new();
     for s in samples {
-        let entry = newest.entry((s.asset_id, s.metric.as_str())).or_insert(s);
+        let entry = newest.entry(s.series()).or_insert(s);
         if s.ts >= entry.ts {
             *entry = s;
         }

@@ -1270,6 +1270,15 @@ mod tests {
     const MODERN: &str = "graphql-transport-ws";
     const LEGACY: &str = "graphql-ws";
 
+    /// The message type that starts an operation in the protocol.
+    fn start_type(protocol: &str) -> &'static str {
+        if protocol == MODERN {
+            "subscribe"
+        } else {
+            "start"
+        }
+    }
+
     #[tokio::test]
     async fn a_subscription_streams_next_messages_then_complete() {
         let (addr, _) = spawn_server(config()).await;
@@ -1485,11 +1494,7 @@ mod tests {
         let (addr, _) = spawn_server(config()).await;
         for protocol in [MODERN, LEGACY] {
             let mut client = connect(addr, protocol).await;
-            let kind = if protocol == MODERN {
-                "subscribe"
-            } else {
-                "start"
-            };
+            let kind = start_type(protocol);
             let message = json!({ "type": kind, "id": "1", "payload": { "query": "{ whoami }" } });
             send(&mut client, message).await;
             assert_eq!(
@@ -1911,11 +1916,7 @@ mod tests {
             let (addr, _) = spawn_server_with(config(), backend).await;
             for protocol in [MODERN, LEGACY] {
                 let mut client = authorized(addr, protocol).await;
-                let kind = if protocol == MODERN {
-                    "subscribe"
-                } else {
-                    "start"
-                };
+                let kind = start_type(protocol);
                 let query = "subscription { burst(n: 60) }";
                 let start = json!({ "type": kind, "id": "b", "payload": { "query": query } });
                 send(&mut client, start).await;

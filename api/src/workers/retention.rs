@@ -20,19 +20,43 @@ pub struct Swept {
     pub rollups: u64,
 }
 
-/// Deletes up to `BATCH` rows of `table` older than `cutoff_ms` in `column`, repeatedly, until
-/// none are left. Rows are picked by their physical id (`ctid` / `rowid`), which both backends
-/// index, so each statement is bounded whatever the table size.
-///
+/// A table the sweep deletes from, and how an organization's old rows are found in it: `from`
+/// names the table `t`, joined to wherever its rows' organization is, `organization`.
+struct Target {
+    table: &'static str,
+    from: &'static str,
+    organization: &'static str,
+    /// The time column, epoch milliseconds.
+    column: &'static str,
+}
+
 /// Raw points are found series by series: the organization's series are its `telemetry_latest`
 /// rows (every point is written with its series' latest row), and each one's old points are a
 /// range of the points' primary key (asset, metric, ts). `telemetry_points` has no index by
 /// organization and time: it would cost every insert at device rate (about a tenth of it) to
-/// serve this hourly sweep. Rollups keep their `(organization_id, bucket)` index.
+/// serve this hourly sweep.
+const POINTS: Target = Target {
+    table: "telemetry_points",
+    from: "telemetry_latest l JOIN telemetry_points t \
+           ON t.asset_id = l.asset_id AND t.metric = l.metric",
+    organization: "l.organization_id",
+    column: "ts",
+};
+
+/// Rollups through their `(organization_id, bucket)` index.
+const ROLLUPS: Target = Target {
+    table: "telemetry_rollups",
+    from: "telemetry_rollups t",
+    organization: "t.organization_id",
+    column: "bucket",
+};
+
+/// Deletes up to `BATCH` rows of the target older than `cutoff_ms`, repeatedly, until none are
+/// left. Rows are picked by their physical id (`ctid` / `rowid`), which both backends index, so
+/// each statement is bounded whatever the table size.
 async fn sweep(
     db: &Db,
-    table: &str,
-    column: &str,
+    target: &Target,
     organization_id: Uuid,
     cutoff_ms: i64,
 ) -> anyhow::Result<u64> {
@@ -42,18 +66,16 @@ async fn sweep(
         _ => ("rowid", ["?", "?", "?"]),
     };
     let [org, cutoff, limit] = placeholders;
-    let rows = if table == "telemetry_points" {
-        format!(
-            "SELECT p.{id} FROM telemetry_latest l JOIN telemetry_points p \
-             ON p.asset_id = l.asset_id AND p.metric = l.metric \
-             WHERE l.organization_id = {org} AND p.{column} < {cutoff} LIMIT {limit}"
-        )
-    } else {
-        format!(
-            "SELECT {id} FROM {table} WHERE organization_id = {org} AND {column} < {cutoff} \
-             LIMIT {limit}"
-        )
-    };
+    let Target {
+        table,
+        from,
+        organization,
+        column,
+    } = target;
+    let rows = format!(
+        "SELECT t.{id} FROM {from} WHERE {organization} = {org} AND t.{column} < {cutoff} \
+         LIMIT {limit}"
+    );
     let sql = match backend {
         DbBackend::Postgres => format!("DELETE FROM {table} WHERE ctid = ANY(ARRAY({rows}))"),
         _ => format!("DELETE FROM {table} WHERE rowid IN ({rows})"),
@@ -87,8 +109,8 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> anyhow::Result<Swept> {
     let rollup_cutoff = (now - ROLLUP_RETENTION).timestamp_millis();
     for (org, days) in orgs {
         let cutoff = (now - Duration::days(i64::from(days))).timestamp_millis();
-        swept.points += sweep(db, "telemetry_points", "ts", org, cutoff).await?;
-        swept.rollups += sweep(db, "telemetry_rollups", "bucket", org, rollup_cutoff).await?;
+        swept.points += sweep(db, &POINTS, org, cutoff).await?;
+        swept.rollups += sweep(db, &ROLLUPS, org, rollup_cutoff).await?;
     }
     if swept != Swept::default() {
         tracing::info!(
