@@ -241,12 +241,14 @@ async fn write_calls(
         for call in calls {
             parts.push(telemetry::prepare(&tx.tx, &call.tenant, &call.points).await?);
         }
-        let published = telemetry::write(&tx.tx, &mut parts, insert).await?;
+        // Before the write: a call's counts are known once it is prepared, and rows written
+        // after the write would lengthen the time the write's contended rows are held.
         for (call, part) in calls.iter().zip(&parts) {
             if let Some(audit) = call.audit {
                 audit::record(&tx.tx, entry(&call.tenant, audit, part)).await?;
             }
         }
+        let published = telemetry::write(&tx.tx, &mut parts, insert).await?;
         Ok::<_, AppError>((parts, published))
     }
     .await;

@@ -20,6 +20,7 @@ mod m20261123_000007_create_alert_tables;
 mod m20261129_000008_create_operations_tables;
 mod m20261129_000009_telemetry_points_checked_per_batch;
 mod m20261130_000010_telemetry_metric_byte_order;
+mod m20261130_000011_telemetry_state_fillfactor;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_create_operations_tables::Migration),
             Box::new(m20261129_000009_telemetry_points_checked_per_batch::Migration),
             Box::new(m20261130_000010_telemetry_metric_byte_order::Migration),
+            Box::new(m20261130_000011_telemetry_state_fillfactor::Migration),
         ]
     }
 }

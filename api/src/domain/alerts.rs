@@ -459,21 +459,20 @@ impl Evaluation<'_> {
     }
 }
 
-/// Evaluates the enabled rules against a batch of stored points (sorted by asset, metric,
-/// ts), inside the ingest transaction. `assets` are the batch's assets as ingest resolved them
-/// (their site and code go into the events). Returns the events to publish after commit.
-pub async fn evaluate<'a, C: ConnectionTrait>(
+/// The enabled rules that may apply to a batch's points: the organization's rules for their
+/// metrics, organization-wide or for one of their assets. Read before the ingest transaction
+/// takes its contended rows (see `telemetry::write_organization`).
+pub async fn rules_for<C: ConnectionTrait>(
     db: &C,
     organization_id: Uuid,
     samples: &[Sample],
-    assets: impl Iterator<Item = &'a asset_rows::Model>,
-) -> Result<Vec<Event>> {
+) -> Result<Vec<alert_rules::Model>> {
     if samples.is_empty() {
         return Ok(Vec::new());
     }
     let metrics: BTreeSet<&str> = samples.iter().map(|s| s.metric.as_str()).collect();
     let asset_ids: BTreeSet<Uuid> = samples.iter().map(|s| s.asset_id).collect();
-    let rules = alert_rules::Entity::find()
+    Ok(alert_rules::Entity::find()
         .filter(alert_rules::Column::OrganizationId.eq(organization_id))
         .filter(alert_rules::Column::Enabled.eq(true))
         .filter(alert_rules::Column::Metric.is_in(metrics.iter().copied()))
@@ -484,14 +483,27 @@ pub async fn evaluate<'a, C: ConnectionTrait>(
         )
         .order_by_asc(alert_rules::Column::Id)
         .all(db)
-        .await?;
-    if rules.is_empty() {
+        .await?)
+}
+
+/// Evaluates `rules` (from [`rules_for`] on the same samples) against a batch of stored points
+/// (sorted by asset, metric, ts), inside the ingest transaction. `assets` are the batch's
+/// assets as ingest resolved them (their site and code go into the events). Returns the events
+/// to publish after commit.
+pub async fn evaluate<'a, C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    samples: &[Sample],
+    rules: &[alert_rules::Model],
+    assets: impl Iterator<Item = &'a asset_rows::Model>,
+) -> Result<Vec<Event>> {
+    if samples.is_empty() || rules.is_empty() {
         return Ok(Vec::new());
     }
     // An asset's own rules for a metric replace the organization-wide ones of that metric.
     let mut specific: HashMap<(Uuid, &str), Vec<&alert_rules::Model>> = HashMap::new();
     let mut general: HashMap<&str, Vec<&alert_rules::Model>> = HashMap::new();
-    for rule in &rules {
+    for rule in rules {
         match rule.asset_id {
             Some(asset) => specific.entry((asset, rule.metric.as_str())).or_default(),
             None => general.entry(rule.metric.as_str()).or_default(),

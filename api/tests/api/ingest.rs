@@ -273,23 +273,43 @@ async fn a_point_stored_concurrently_by_another_transaction_is_replaced_not_an_e
     assert_eq!(audited(&app, None).await, 2);
 }
 
-/// Migration 000010: on PostgreSQL the telemetry tables' metric keys compare byte by byte
-/// (`COLLATE "C"`), and the migration goes down and up again. SQLite's text comparison is
-/// byte by byte already; there is nothing to check there.
+/// Migrations 000010 and 000011: on PostgreSQL the telemetry tables' metric keys compare byte by
+/// byte (`COLLATE "C"`) and the tables ingest updates in place fill their pages to half, and
+/// both migrations go down and up again. SQLite compares text byte by byte already and has no
+/// fill factor; there is nothing to check there.
 #[tokio::test]
-async fn telemetry_metric_keys_compare_byte_by_byte_on_postgres() {
+async fn telemetry_storage_settings_apply_and_revert_on_postgres() {
     use migration::Migrator;
     use migration::sea_orm_migration::MigratorTrait;
     let app = TestApp::spawn().await;
     if app.db.backend() != DbBackend::Postgres {
         return;
     }
+    // Migration 000010: metric keys compare byte by byte.
     let byte_ordered = "SELECT COUNT(*) FROM information_schema.columns \
         WHERE table_name IN ('telemetry_points', 'telemetry_latest', 'telemetry_rollups') \
         AND column_name = 'metric' AND collation_name = 'C'";
-    assert_eq!(count(&app, byte_ordered).await, 3);
+    // Migration 000011: pages of the tables updated in place keep room for HOT updates.
+    let roomy = "SELECT COUNT(*) FROM pg_class \
+        WHERE relname IN ('telemetry_latest', 'telemetry_rollups') \
+        AND 'fillfactor=50' = ANY(reloptions)";
+    assert_eq!(
+        (count(&app, byte_ordered).await, count(&app, roomy).await),
+        (3, 2)
+    );
     Migrator::down(&app.db.conn, Some(1)).await.unwrap();
-    assert_eq!(count(&app, byte_ordered).await, 0);
+    assert_eq!(
+        (count(&app, byte_ordered).await, count(&app, roomy).await),
+        (3, 0)
+    );
+    Migrator::down(&app.db.conn, Some(1)).await.unwrap();
+    assert_eq!(
+        (count(&app, byte_ordered).await, count(&app, roomy).await),
+        (0, 0)
+    );
     Migrator::up(&app.db.conn, None).await.unwrap();
-    assert_eq!(count(&app, byte_ordered).await, 3);
+    assert_eq!(
+        (count(&app, byte_ordered).await, count(&app, roomy).await),
+        (3, 2)
+    );
 }
