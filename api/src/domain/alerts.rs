@@ -97,9 +97,11 @@ fn ms_to_time(ms: i64) -> DateTime<Utc> {
 /// organization, and also makes the read of open alerts current (no two evaluations of the
 /// same organization race to open the same alert). SQLite needs none of this: the write gate
 /// already serialises write transactions.
-async fn lock_alert_log<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<()> {
+///
+/// Returns whether it took a lock (PostgreSQL), after which the alert state must be read anew.
+async fn lock_alert_log<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<bool> {
     if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
+        return Ok(false);
     }
     // A fixed salt keeps the key apart from other advisory-lock users of the same database.
     const SALT: u64 = 0x616c_6572_745f_6c6f; // "alert_lo"
@@ -111,7 +113,7 @@ async fn lock_alert_log<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Re
         [key.into()],
     ))
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The sites of the given assets (for the `siteId` of events).
@@ -327,6 +329,13 @@ struct Evaluation<'a> {
 }
 
 impl Evaluation<'_> {
+    /// Whether the evaluation changed anything: an alert, an event to log, a breach.
+    fn writes_anything(&self, tracks: &[Track<'_>]) -> bool {
+        !self.pending.is_empty()
+            || self.working.iter().any(|w| w.dirty)
+            || tracks.iter().any(|t| t.breach != t.breach_before)
+    }
+
     fn touch(&mut self, index: usize) {
         self.working[index].dirty = true;
     }
@@ -459,6 +468,117 @@ impl Evaluation<'_> {
     }
 }
 
+/// What [`evaluate`] reads of the alert state of a batch's (rule, asset) pairs.
+struct StateRead<'a> {
+    organization_id: Uuid,
+    rule_ids: &'a BTreeSet<Uuid>,
+    pair_assets: &'a BTreeSet<Uuid>,
+    /// The rules with a "for at least" duration, whose breaches are kept.
+    timed: &'a BTreeSet<Uuid>,
+    /// The batch's oldest point.
+    oldest: i64,
+}
+
+/// The alert state as read: known alerts and the breaches of timed rules.
+struct AlertState {
+    known: Vec<alerts::Model>,
+    breaches: Vec<alert_breaches::Model>,
+}
+
+impl StateRead<'_> {
+    async fn load<C: ConnectionTrait>(&self, db: &C) -> Result<AlertState> {
+        // Unresolved alerts, plus resolved ones recent enough to hold a watermark for this batch.
+        let known = alerts::Entity::find()
+            .filter(alerts::Column::OrganizationId.eq(self.organization_id))
+            .filter(alerts::Column::RuleId.is_in(self.rule_ids.iter().copied()))
+            .filter(alerts::Column::AssetId.is_in(self.pair_assets.iter().copied()))
+            .filter(
+                Condition::any()
+                    .add(alerts::Column::Status.ne(AlertStatus::Resolved))
+                    .add(alerts::Column::LastSeenAt.gte(ms_to_time(self.oldest))),
+            )
+            .all(db)
+            .await?;
+        let breaches = if self.timed.is_empty() {
+            Vec::new()
+        } else {
+            alert_breaches::Entity::find()
+                .filter(alert_breaches::Column::RuleId.is_in(self.timed.iter().copied()))
+                .filter(alert_breaches::Column::AssetId.is_in(self.pair_assets.iter().copied()))
+                .all(db)
+                .await?
+        };
+        Ok(AlertState { known, breaches })
+    }
+}
+
+/// Evaluates each series of a batch against its rule, from the alert state as read; nothing is
+/// written yet.
+fn plan<'a>(
+    state: AlertState,
+    series: &[(&'a alert_rules::Model, Uuid, &[Sample])],
+    codes: &'a HashMap<Uuid, String>,
+    organization_id: Uuid,
+) -> (Evaluation<'a>, Vec<Track<'a>>) {
+    let mut eval = Evaluation {
+        working: Vec::new(),
+        pending: Vec::new(),
+        codes,
+        organization_id,
+    };
+    let mut open_of: HashMap<(Uuid, Uuid), alerts::Model> = HashMap::new();
+    let mut watermark_of: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    for alert in state.known {
+        let (Some(rule), Some(asset)) = (alert.rule_id, alert.asset_id) else {
+            continue;
+        };
+        let mark = watermark_of.entry((rule, asset)).or_insert(i64::MIN);
+        *mark = (*mark).max(alert.last_seen_at.timestamp_millis());
+        if alert.status != AlertStatus::Resolved {
+            open_of.insert((rule, asset), alert);
+        }
+    }
+    let mut breach_of: HashMap<(Uuid, Uuid), Breach> = state
+        .breaches
+        .into_iter()
+        .map(|b| {
+            let breach = Breach {
+                since_ts: b.since_ts,
+                severity: b.severity,
+            };
+            ((b.rule_id, b.asset_id), breach)
+        })
+        .collect();
+
+    let mut tracks = Vec::with_capacity(series.len());
+    for &(rule, asset_id, run) in series {
+        let key = (rule.id, asset_id);
+        let open = open_of.remove(&key).map(|model| {
+            eval.working.push(Working {
+                model,
+                is_new: false,
+                dirty: false,
+                open_event: None,
+            });
+            eval.working.len() - 1
+        });
+        let breach = breach_of.remove(&key);
+        let mut track = Track {
+            rule,
+            asset_id,
+            open,
+            breach,
+            breach_before: breach,
+            watermark: watermark_of.get(&key).copied().unwrap_or(i64::MIN),
+        };
+        for sample in run {
+            eval.step(&mut track, sample);
+        }
+        tracks.push(track);
+    }
+    (eval, tracks)
+}
+
 /// The enabled rules that may apply to a batch's points: the organization's rules for their
 /// metrics, organization-wide or for one of their assets. Read before the ingest transaction
 /// takes its contended rows (see `telemetry::write_organization`).
@@ -525,94 +645,39 @@ pub async fn evaluate<'a, C: ConnectionTrait>(
         return Ok(Vec::new());
     }
 
-    lock_alert_log(db, organization_id).await?;
     let rule_ids: BTreeSet<Uuid> = series.iter().map(|(r, _, _)| r.id).collect();
     let pair_assets: BTreeSet<Uuid> = series.iter().map(|(_, a, _)| *a).collect();
-    let oldest = samples.iter().map(|s| s.ts).min().unwrap_or_default();
-    // Unresolved alerts, plus resolved ones recent enough to hold a watermark for this batch.
-    let known = alerts::Entity::find()
-        .filter(alerts::Column::OrganizationId.eq(organization_id))
-        .filter(alerts::Column::RuleId.is_in(rule_ids.iter().copied()))
-        .filter(alerts::Column::AssetId.is_in(pair_assets.iter().copied()))
-        .filter(
-            Condition::any()
-                .add(alerts::Column::Status.ne(AlertStatus::Resolved))
-                .add(alerts::Column::LastSeenAt.gte(ms_to_time(oldest))),
-        )
-        .all(db)
-        .await?;
     let timed: BTreeSet<Uuid> = series
         .iter()
         .filter(|(r, _, _)| r.for_seconds > 0)
         .map(|(r, _, _)| r.id)
         .collect();
-    let breaches = if timed.is_empty() {
-        Vec::new()
-    } else {
-        alert_breaches::Entity::find()
-            .filter(alert_breaches::Column::RuleId.is_in(timed.iter().copied()))
-            .filter(alert_breaches::Column::AssetId.is_in(pair_assets.iter().copied()))
-            .all(db)
-            .await?
+    let oldest = samples.iter().map(|s| s.ts).min().unwrap_or_default();
+    let read = StateRead {
+        organization_id,
+        rule_ids: &rule_ids,
+        pair_assets: &pair_assets,
+        timed: &timed,
+        oldest,
     };
     let assets: Vec<&asset_rows::Model> = assets.filter(|a| pair_assets.contains(&a.id)).collect();
     let site_of: HashMap<Uuid, Uuid> = assets.iter().map(|a| (a.id, a.site_id)).collect();
     let codes: HashMap<Uuid, String> = assets.iter().map(|a| (a.id, a.code.clone())).collect();
 
-    let mut eval = Evaluation {
-        working: Vec::new(),
-        pending: Vec::new(),
-        codes: &codes,
-        organization_id,
-    };
-    let mut open_of: HashMap<(Uuid, Uuid), alerts::Model> = HashMap::new();
-    let mut watermark_of: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    for alert in known {
-        let (Some(rule), Some(asset)) = (alert.rule_id, alert.asset_id) else {
-            continue;
-        };
-        let mark = watermark_of.entry((rule, asset)).or_insert(i64::MIN);
-        *mark = (*mark).max(alert.last_seen_at.timestamp_millis());
-        if alert.status != AlertStatus::Resolved {
-            open_of.insert((rule, asset), alert);
-        }
+    // Most batches change no alert: their values are normal and nothing is open. That much is
+    // decided without the organization's alert lock, which would otherwise queue every batch
+    // of the organization behind the one before until it commits. Reading the state unlocked
+    // is safe for that decision: every batch of the same series committed before this one
+    // took the series' latest rows (see `telemetry::write_organization`), so its alerts are
+    // visible here, and what an operator does meanwhile (acknowledge, resolve) never makes a
+    // write necessary that this evaluation would skip. When something is to be written, the
+    // lock is taken and the state read and evaluated again under it (PostgreSQL).
+    let (mut eval, mut tracks) = plan(read.load(db).await?, &series, &codes, organization_id);
+    if !eval.writes_anything(&tracks) {
+        return Ok(Vec::new());
     }
-    let mut breach_of: HashMap<(Uuid, Uuid), Breach> = breaches
-        .into_iter()
-        .map(|b| {
-            let breach = Breach {
-                since_ts: b.since_ts,
-                severity: b.severity,
-            };
-            ((b.rule_id, b.asset_id), breach)
-        })
-        .collect();
-
-    let mut tracks = Vec::with_capacity(series.len());
-    for (rule, asset_id, run) in series {
-        let key = (rule.id, asset_id);
-        let open = open_of.remove(&key).map(|model| {
-            eval.working.push(Working {
-                model,
-                is_new: false,
-                dirty: false,
-                open_event: None,
-            });
-            eval.working.len() - 1
-        });
-        let breach = breach_of.remove(&key);
-        let mut track = Track {
-            rule,
-            asset_id,
-            open,
-            breach,
-            breach_before: breach,
-            watermark: watermark_of.get(&key).copied().unwrap_or(i64::MIN),
-        };
-        for sample in run {
-            eval.step(&mut track, sample);
-        }
-        tracks.push(track);
+    if lock_alert_log(db, organization_id).await? {
+        (eval, tracks) = plan(read.load(db).await?, &series, &codes, organization_id);
     }
 
     // Breaches of timed rules: written only where they changed.
