@@ -99,7 +99,7 @@ fn ms_to_time(ms: i64) -> DateTime<Utc> {
 /// already serialises write transactions.
 ///
 /// Returns whether it took a lock (PostgreSQL), after which the alert state must be read anew.
-async fn lock_alert_log<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<bool> {
+pub async fn lock_alert_log<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<bool> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(false);
     }

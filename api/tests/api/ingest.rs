@@ -313,3 +313,61 @@ async fn telemetry_storage_settings_apply_and_revert_on_postgres() {
         (3, 2)
     );
 }
+
+/// A batch that changes no alert is evaluated without the organization's alert lock, so it
+/// does not queue behind a transaction holding it; a batch that raises an alert waits for the
+/// lock, then reads the alert state anew and raises it (PostgreSQL: SQLite serialises write
+/// transactions and takes no such lock).
+#[tokio::test]
+async fn only_a_batch_that_changes_alerts_waits_for_the_organization_alert_lock() {
+    let app = TestApp::spawn().await;
+    if app.db.backend() != DbBackend::Postgres {
+        return;
+    }
+    let (owner, _, robot) = fleet(&app, "alertlock").await;
+    let organization_id: uuid::Uuid = owner.organization_id.parse().unwrap();
+    let t = base_time();
+    // The robot's first point brings it online, which resolves its offline alert (if any)
+    // under the lock: done before the lock is held.
+    ingest_ok(&app, &owner.token, json!([point(&robot, "cpu", t, 10.0)])).await;
+    let blocker = app.db.begin_write().await.unwrap();
+    assert!(
+        api::domain::alerts::lock_alert_log(&blocker.tx, organization_id)
+            .await
+            .unwrap()
+    );
+
+    // cpu 10 % is inside the default rule (warning at 70 %): nothing to write.
+    let normal = ingest(
+        &app,
+        &owner.token,
+        json!([point(&robot, "cpu", t + Span::seconds(1), 10.0)]),
+    );
+    let body = tokio::time::timeout(Duration::from_secs(10), normal)
+        .await
+        .expect("a batch that changes no alert must not wait for the alert lock");
+    assert_ok(&body);
+
+    // cpu 95 % raises a critical alert: it waits until the lock is released.
+    let breach = ingest(
+        &app,
+        &owner.token,
+        json!([point(&robot, "cpu", t + Span::seconds(2), 95.0)]),
+    );
+    tokio::pin!(breach);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), &mut breach)
+            .await
+            .is_err(),
+        "a batch that raises an alert waits for the alert lock"
+    );
+    blocker.rollback().await.unwrap();
+    let body = tokio::time::timeout(Duration::from_secs(10), breach)
+        .await
+        .expect("the batch goes on once the lock is released");
+    assert_ok(&body);
+    let open = "SELECT COUNT(*) FROM alerts WHERE status = 'open' AND severity = 'critical'";
+    assert_eq!(count(&app, open).await, 1);
+    let raised = "SELECT COUNT(*) FROM alert_events WHERE kind = 'raised'";
+    assert_eq!(count(&app, raised).await, 1);
+}
