@@ -1,17 +1,19 @@
 //! `fanout`: N WebSocket subscribers to one organization's `telemetry`, a batch ingested every
-//! interval, and the delivery latency from the ingest call's return to each subscriber.
+//! interval, and the delivery latency from the batch's commit (and from the ingest call's send
+//! and return) to each subscriber.
 //!
 //! The subscribers run in a child process (this binary, `fanout-clients`), so this process's
 //! resident memory is the server's (plus one HTTP client): its growth from before the child
 //! connected to after every subscription was live, divided by N, is the server's memory per
 //! subscriber. The two processes share the wall clock (same machine) for latencies: the parent
-//! tells the child, over its stdin, when each batch's ingest call was sent and returned.
+//! tells the child, over its stdin, when each batch's ingest call was sent and returned and when
+//! its transaction committed (the server's commit event, see [`crate::commits`]).
 
 use std::collections::HashMap;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures::{SinkExt, StreamExt};
@@ -23,6 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::commits::{last_commit_since, now_us};
 use crate::server::{Backend, Server};
 use crate::stats::{rss_kib, summary, table};
 
@@ -62,12 +65,6 @@ pub struct ClientArgs {
     pub subscribers: usize,
     #[arg(long)]
     pub connect_concurrency: usize,
-}
-
-fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
 }
 
 pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
@@ -149,8 +146,11 @@ async fn measure(server: &Server, args: &FanoutArgs) -> anyhow::Result<()> {
         post(&client, &url, &write_key, body, args.points).await?;
         let t1 = now_us();
         ingest_ms.push((t1 - t0) as f64 / 1000.0);
+        // One batch is in flight at a time, so the latest commit since its send is its own
+        // (0: none was seen, and the child leaves the batch out of the after-commit figures).
+        let tc = last_commit_since(t0).unwrap_or(0);
         to_child
-            .write_all(format!("B {seq} {t0} {t1}\n").as_bytes())
+            .write_all(format!("B {seq} {t0} {t1} {tc}\n").as_bytes())
             .await?;
     }
     let ingest_s = started.elapsed().as_secs_f64();
@@ -193,6 +193,30 @@ async fn measure(server: &Server, args: &FanoutArgs) -> anyhow::Result<()> {
             (
                 "messages received / expected",
                 format!("{} / {}", result["received"], result["expected"]),
+            ),
+            (
+                "batches without a commit seen",
+                format!("{}", result["batches_without_commit"]),
+            ),
+            (
+                "latency after commit p50",
+                format!("{:.1} ms", f("after_commit_p50_ms")),
+            ),
+            (
+                "latency after commit p99",
+                format!("{:.1} ms", f("after_commit_p99_ms")),
+            ),
+            (
+                "latency after commit max",
+                format!("{:.1} ms", f("after_commit_max_ms")),
+            ),
+            (
+                "commit to return p50 / p99",
+                format!(
+                    "{:.1} / {:.1} ms",
+                    f("commit_to_return_p50_ms"),
+                    f("commit_to_return_p99_ms")
+                ),
             ),
             (
                 "latency after return p50",
@@ -438,14 +462,14 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    // Batches as the parent reports them: seq -> (sent, returned), until END.
-    let mut sent: HashMap<u64, (i64, i64)> = HashMap::new();
+    // Batches as the parent reports them: seq -> (sent, returned, committed or 0), until END.
+    let mut sent: HashMap<u64, (i64, i64, i64)> = HashMap::new();
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(line) = lines.next_line().await? {
         let parts: Vec<&str> = line.split_whitespace().collect();
         match parts[..] {
-            ["B", seq, t0, t1] => {
-                sent.insert(seq.parse()?, (t0.parse()?, t1.parse()?));
+            ["B", seq, t0, t1, tc] => {
+                sent.insert(seq.parse()?, (t0.parse()?, t1.parse()?, tc.parse()?));
             }
             ["END"] => break,
             _ => bail!("unexpected input: {line}"),
@@ -454,7 +478,7 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
     for stop in stops {
         let _ = stop.send(());
     }
-    let (mut after_return, mut after_send) = (Vec::new(), Vec::new());
+    let (mut after_commit, mut after_return, mut after_send) = (Vec::new(), Vec::new(), Vec::new());
     let (mut before_return, mut closed) = (0u64, 0u64);
     for task in tasks {
         let (receipts, open) = task.await?;
@@ -462,9 +486,12 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
             closed += 1;
         }
         for (seq, at) in receipts {
-            let Some(&(t0, t1)) = sent.get(&seq) else {
+            let Some(&(t0, t1, tc)) = sent.get(&seq) else {
                 continue;
             };
+            if tc != 0 {
+                after_commit.push((at - tc) as f64 / 1000.0);
+            }
             if at < t1 {
                 before_return += 1;
             }
@@ -473,6 +500,13 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
         }
     }
     let received = after_return.len();
+    let mut commit_to_return: Vec<f64> = sent
+        .values()
+        .filter(|&&(_, _, tc)| tc != 0)
+        .map(|&(_, t1, tc)| (t1 - tc) as f64 / 1000.0)
+        .collect();
+    let (c50, c99, cmax) = summary(&mut after_commit);
+    let (cr50, cr99, _) = summary(&mut commit_to_return);
     let (r50, r99, rmax) = summary(&mut after_return);
     let (s50, s99, _) = summary(&mut after_send);
     let result = json!({
@@ -480,6 +514,9 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
         "expected": sent.len() * live,
         "before_return": before_return,
         "closed_early": closed,
+        "batches_without_commit": sent.values().filter(|&&(_, _, tc)| tc == 0).count(),
+        "after_commit_p50_ms": c50, "after_commit_p99_ms": c99, "after_commit_max_ms": cmax,
+        "commit_to_return_p50_ms": cr50, "commit_to_return_p99_ms": cr99,
         "after_return_p50_ms": r50, "after_return_p99_ms": r99, "after_return_max_ms": rmax,
         "after_send_p50_ms": s50, "after_send_p99_ms": s99,
     });

@@ -4,6 +4,7 @@
 //! (on 127.0.0.1:0, on a temporary SQLite file or a PostgreSQL database it creates and drops),
 //! drives it over HTTP and WebSockets, and prints a table.
 
+mod commits;
 mod fanout;
 mod ingest;
 mod server;
