@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame<'a> {
     Text(&'a [u8]),
-    /// A ping frame (its payload); the reader has already answered it with a pong.
+    /// A ping frame; the reader answers it with a pong of the same payload.
     Ping,
     /// Anything else the subscriber does not look at (pong, binary).
     Other,
