@@ -1,28 +1,32 @@
 //! `fanout`: N WebSocket subscribers to one organization's `telemetry`, a batch ingested every
-//! interval, and the delivery latency from the ingest call's return to each subscriber.
+//! interval, and the delivery latency from the batch's commit (and from the ingest call's send
+//! and return) to each subscriber.
 //!
 //! The subscribers run in a child process (this binary, `fanout-clients`), so this process's
 //! resident memory is the server's (plus one HTTP client): its growth from before the child
 //! connected to after every subscription was live, divided by N, is the server's memory per
 //! subscriber. The two processes share the wall clock (same machine) for latencies: the parent
-//! tells the child, over its stdin, when each batch's ingest call was sent and returned.
+//! tells the child, over its stdin, when each batch's ingest call was sent and returned and when
+//! its transaction committed (the server's commit event, see [`crate::commits`]).
 
 use std::collections::HashMap;
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::commits::{last_commit_since, now_us};
+use crate::frames::{Frame, Reader};
 use crate::server::{Backend, Server};
 use crate::stats::{rss_kib, summary, table};
 
@@ -50,6 +54,11 @@ pub struct FanoutArgs {
     /// WebSocket handshakes in flight at once while connecting.
     #[arg(long, default_value_t = 200)]
     pub connect_concurrency: usize,
+    /// Runtime worker threads of the subscriber process: 0 for tokio's default (one per core),
+    /// 1 for a current-thread runtime. (One thread was tried on 2 cores: p99 30-45 % higher,
+    /// the subscribers' work then queues behind one core.)
+    #[arg(long, default_value_t = 0)]
+    pub client_threads: usize,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -62,12 +71,8 @@ pub struct ClientArgs {
     pub subscribers: usize,
     #[arg(long)]
     pub connect_concurrency: usize,
-}
-
-fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }
 
 pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
@@ -113,6 +118,8 @@ async fn measure(server: &Server, args: &FanoutArgs) -> anyhow::Result<()> {
             &args.subscribers.to_string(),
             "--connect-concurrency",
             &args.connect_concurrency.to_string(),
+            "--threads",
+            &args.client_threads.to_string(),
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -149,8 +156,11 @@ async fn measure(server: &Server, args: &FanoutArgs) -> anyhow::Result<()> {
         post(&client, &url, &write_key, body, args.points).await?;
         let t1 = now_us();
         ingest_ms.push((t1 - t0) as f64 / 1000.0);
+        // One batch is in flight at a time, so the latest commit since its send is its own
+        // (0: none was seen, and the child leaves the batch out of the after-commit figures).
+        let tc = last_commit_since(t0).unwrap_or(0);
         to_child
-            .write_all(format!("B {seq} {t0} {t1}\n").as_bytes())
+            .write_all(format!("B {seq} {t0} {t1} {tc}\n").as_bytes())
             .await?;
     }
     let ingest_s = started.elapsed().as_secs_f64();
@@ -193,6 +203,38 @@ async fn measure(server: &Server, args: &FanoutArgs) -> anyhow::Result<()> {
             (
                 "messages received / expected",
                 format!("{} / {}", result["received"], result["expected"]),
+            ),
+            (
+                "batches without a commit seen",
+                format!("{}", result["batches_without_commit"]),
+            ),
+            (
+                "latency after commit p50",
+                format!("{:.1} ms", f("after_commit_p50_ms")),
+            ),
+            (
+                "latency after commit p99",
+                format!("{:.1} ms", f("after_commit_p99_ms")),
+            ),
+            (
+                "latency after commit max",
+                format!("{:.1} ms", f("after_commit_max_ms")),
+            ),
+            (
+                "first receipt after commit p50 / p99",
+                format!(
+                    "{:.1} / {:.1} ms",
+                    f("first_after_commit_p50_ms"),
+                    f("first_after_commit_p99_ms")
+                ),
+            ),
+            (
+                "commit to return p50 / p99",
+                format!(
+                    "{:.1} / {:.1} ms",
+                    f("commit_to_return_p50_ms"),
+                    f("commit_to_return_p99_ms")
+                ),
             ),
             (
                 "latency after return p50",
@@ -354,6 +396,24 @@ impl Incoming<'_> {
     }
 }
 
+/// One subscriber's receipts (batch sequence number, µs since the epoch) and whether its socket
+/// ended early.
+#[derive(Default)]
+struct Log {
+    receipts: std::sync::Mutex<Vec<(u64, i64)>>,
+    closed: AtomicBool,
+}
+
+impl Log {
+    fn push(&self, seq: u64, at: i64) {
+        // Only its subscriber's task locks it until the end of the run: uncontended.
+        self.receipts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((seq, at));
+    }
+}
+
 /// The child process: holds the subscribers, records when each batch arrived at each of them.
 pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -362,67 +422,69 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
     let failed = Arc::new(AtomicUsize::new(0));
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let mut tasks = Vec::with_capacity(args.subscribers);
-    // One stop signal per subscriber. The select below polls it with every message: a pending
-    // oneshot costs an atomic load there, where a shared `watch`'s `changed()` registered and
-    // removed a waiter under a lock each time (a visible share of this process's profile, on the
-    // server's two cores).
-    let mut stops = Vec::with_capacity(args.subscribers);
     for _ in 0..args.subscribers {
         let (gate, ready, failed, done) =
             (gate.clone(), ready.clone(), failed.clone(), done_tx.clone());
         let (addr, token) = (args.addr.clone(), args.token.clone());
-        let (stop_tx, mut stop) = oneshot::channel::<()>();
-        stops.push(stop_tx);
-        tasks.push(tokio::spawn(async move {
-            let permit = gate.acquire_owned().await;
-            let mut ws = match subscribe(&addr, &token).await {
-                Ok(ws) => ws,
-                Err(e) => {
-                    if failed.fetch_add(1, Ordering::Relaxed) < 5 {
-                        eprintln!("subscriber failed: {e:#}");
-                    }
-                    let _ = done.send(());
-                    return (Vec::new(), false);
-                }
-            };
-            drop(permit);
-            ready.fetch_add(1, Ordering::Relaxed);
-            let _ = done.send(());
-            let mut receipts: Vec<(u64, i64)> = Vec::new();
-            let mut open = true;
-            loop {
-                tokio::select! {
-                    _ = &mut stop => break,
-                    message = ws.next() => {
-                        let Some(Ok(message)) = message else {
-                            open = false;
-                            break;
-                        };
-                        let at = now_us();
-                        let Message::Text(text) = message else { continue };
-                        let Ok(message) = serde_json::from_str::<Incoming>(text.as_str()) else {
-                            continue;
-                        };
-                        match message.kind {
-                            "next" => {
-                                if let Some(seq) = message.seq() {
-                                    receipts.push((seq as u64, at));
-                                }
-                            }
-                            "ping" => {
-                                let pong = Message::text(json!({ "type": "pong" }).to_string());
-                                if ws.send(pong).await.is_err() {
-                                    open = false;
-                                    break;
-                                }
-                            }
-                            _ => {}
+        // What the subscriber received, read by this task once the run is over: the subscriber
+        // only reads its socket and is then aborted, so it polls no stop signal per message.
+        let log = Arc::new(Log::default());
+        let task = tokio::spawn({
+            let log = log.clone();
+            async move {
+                let permit = gate.acquire_owned().await;
+                let ws = match subscribe(&addr, &token).await {
+                    Ok(ws) => ws,
+                    Err(e) => {
+                        if failed.fetch_add(1, Ordering::Relaxed) < 5 {
+                            eprintln!("subscriber failed: {e:#}");
                         }
+                        log.closed.store(true, Ordering::Relaxed);
+                        let _ = done.send(());
+                        return;
+                    }
+                };
+                drop(permit);
+                ready.fetch_add(1, Ordering::Relaxed);
+                let _ = done.send(());
+                let mut reader = Reader::new(ws.into_inner(), 4 * 1024);
+                loop {
+                    // The receipt time is taken as soon as the read returns, before decoding.
+                    let mut at = None;
+                    let mut pinged = false;
+                    let read = reader
+                        .read(|frame| {
+                            let at = *at.get_or_insert_with(now_us);
+                            let Frame::Text(text) = frame else { return };
+                            let Ok(message) = serde_json::from_slice::<Incoming>(text) else {
+                                return;
+                            };
+                            match message.kind {
+                                "next" => {
+                                    if let Some(seq) = message.seq() {
+                                        log.push(seq as u64, at);
+                                    }
+                                }
+                                "ping" => pinged = true,
+                                _ => {}
+                            }
+                        })
+                        .await;
+                    let open = match read {
+                        Ok(open) if open && pinged => {
+                            reader.send_text(r#"{"type":"pong"}"#).await.is_ok()
+                        }
+                        Ok(open) => open,
+                        Err(_) => false,
+                    };
+                    if !open {
+                        log.closed.store(true, Ordering::Relaxed);
+                        return;
                     }
                 }
             }
-            (receipts, open)
-        }));
+        });
+        tasks.push((task, log));
     }
     drop(done_tx);
     for _ in 0..args.subscribers {
@@ -438,33 +500,42 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    // Batches as the parent reports them: seq -> (sent, returned), until END.
-    let mut sent: HashMap<u64, (i64, i64)> = HashMap::new();
+    // Batches as the parent reports them: seq -> (sent, returned, committed or 0), until END.
+    let mut sent: HashMap<u64, (i64, i64, i64)> = HashMap::new();
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(line) = lines.next_line().await? {
         let parts: Vec<&str> = line.split_whitespace().collect();
         match parts[..] {
-            ["B", seq, t0, t1] => {
-                sent.insert(seq.parse()?, (t0.parse()?, t1.parse()?));
+            ["B", seq, t0, t1, tc] => {
+                sent.insert(seq.parse()?, (t0.parse()?, t1.parse()?, tc.parse()?));
             }
             ["END"] => break,
             _ => bail!("unexpected input: {line}"),
         }
     }
-    for stop in stops {
-        let _ = stop.send(());
-    }
-    let (mut after_return, mut after_send) = (Vec::new(), Vec::new());
+    let (mut after_commit, mut after_return, mut after_send) = (Vec::new(), Vec::new(), Vec::new());
     let (mut before_return, mut closed) = (0u64, 0u64);
-    for task in tasks {
-        let (receipts, open) = task.await?;
-        if !open {
+    // Each batch's first receipt by any subscriber: how long the server takes from the commit to
+    // its first delivery, as against the time it takes to get the message to every subscriber.
+    let mut first: HashMap<u64, i64> = HashMap::new();
+    for (task, log) in tasks {
+        task.abort();
+        let _ = task.await;
+        if log.closed.load(Ordering::Relaxed) {
             closed += 1;
         }
+        let receipts = std::mem::take(&mut *log.receipts.lock().unwrap_or_else(|e| e.into_inner()));
         for (seq, at) in receipts {
-            let Some(&(t0, t1)) = sent.get(&seq) else {
+            let Some(&(t0, t1, tc)) = sent.get(&seq) else {
                 continue;
             };
+            if tc != 0 {
+                after_commit.push((at - tc) as f64 / 1000.0);
+                first
+                    .entry(seq)
+                    .and_modify(|first| *first = (*first).min(at))
+                    .or_insert(at);
+            }
             if at < t1 {
                 before_return += 1;
             }
@@ -473,6 +544,18 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
         }
     }
     let received = after_return.len();
+    let mut commit_to_return: Vec<f64> = sent
+        .values()
+        .filter(|&&(_, _, tc)| tc != 0)
+        .map(|&(_, t1, tc)| (t1 - tc) as f64 / 1000.0)
+        .collect();
+    let (c50, c99, cmax) = summary(&mut after_commit);
+    let mut first_after_commit: Vec<f64> = first
+        .iter()
+        .map(|(seq, at)| (at - sent[seq].2) as f64 / 1000.0)
+        .collect();
+    let (f50, f99, _) = summary(&mut first_after_commit);
+    let (cr50, cr99, _) = summary(&mut commit_to_return);
     let (r50, r99, rmax) = summary(&mut after_return);
     let (s50, s99, _) = summary(&mut after_send);
     let result = json!({
@@ -480,6 +563,10 @@ pub async fn clients(args: ClientArgs) -> anyhow::Result<()> {
         "expected": sent.len() * live,
         "before_return": before_return,
         "closed_early": closed,
+        "batches_without_commit": sent.values().filter(|&&(_, _, tc)| tc == 0).count(),
+        "after_commit_p50_ms": c50, "after_commit_p99_ms": c99, "after_commit_max_ms": cmax,
+        "commit_to_return_p50_ms": cr50, "commit_to_return_p99_ms": cr99,
+        "first_after_commit_p50_ms": f50, "first_after_commit_p99_ms": f99,
         "after_return_p50_ms": r50, "after_return_p99_ms": r99, "after_return_max_ms": rmax,
         "after_send_p50_ms": s50, "after_send_p99_ms": s99,
     });

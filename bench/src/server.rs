@@ -79,7 +79,7 @@ impl Server {
         config.redis_url = backend.redis_url.clone();
         config.log_filter = backend.log_filter.clone();
         config.shutdown_grace_seconds = 2;
-        api::startup::init_tracing(&config);
+        crate::commits::init_tracing(&config);
         let mut server = Self {
             addr: "127.0.0.1:0".parse()?,
             database_url,
