@@ -259,14 +259,29 @@ pub async fn shutdown_signal() {
 
 /// Installs the global tracing subscriber (once; later calls are no-ops, for tests).
 pub fn init_tracing(config: &Config) {
-    use tracing_subscriber::EnvFilter;
+    init_tracing_with(config, None);
+}
+
+/// A layer of [`init_tracing_with`].
+pub type ExtraLayer =
+    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync + 'static>;
+
+/// [`init_tracing`] with one more layer beside the log output, with a filter of its own (the
+/// benchmark's clock of ingest commits: it runs the server in its own process). Without one,
+/// the subscriber holds the log output alone, so callsites the log filter disables stay
+/// disabled.
+pub fn init_tracing_with(config: &Config, extra: Option<ExtraLayer>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
     let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi);
-    let _ = match config.log_format {
-        crate::config::LogFormat::Json => builder.json().try_init(),
-        crate::config::LogFormat::Text => builder.try_init(),
+    let output = tracing_subscriber::fmt::layer().with_ansi(ansi);
+    let output = match config.log_format {
+        crate::config::LogFormat::Json => output.json().with_filter(filter).boxed(),
+        crate::config::LogFormat::Text => output.with_filter(filter).boxed(),
     };
+    let mut layers = vec![output];
+    layers.extend(extra);
+    let _ = tracing_subscriber::registry().with(layers).try_init();
 }

@@ -2,8 +2,8 @@
 //!
 //! The server runs in this process, and its ingest writer emits one debug event with the target
 //! [`api::ingest::COMMIT_TARGET`] right after each transaction commits. The benchmark installs
-//! the subscriber itself (instead of `api::startup::init_tracing`) so that it can add a layer
-//! that is enabled for that one target and records the wall-clock time of each such event. The
+//! the server's subscriber with `api::startup::init_tracing_with`, adding a layer that is
+//! enabled for that one target and records the wall-clock time of each such event. The
 //! server's own log output and filter are unchanged; with the default filter (`warn`) every other
 //! debug callsite stays disabled, so the hook costs one atomic store per commit.
 
@@ -12,10 +12,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use api::config::Config;
 use tracing::Level;
-use tracing_subscriber::filter::{EnvFilter, Targets};
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{Layer, Registry};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::Context;
 
 /// Microseconds since the Unix epoch (`CLOCK_REALTIME`, comparable across processes on this
 /// host).
@@ -52,30 +51,18 @@ fn commit_filter() -> Targets {
     Targets::new().with_target(api::ingest::COMMIT_TARGET, Level::DEBUG)
 }
 
-/// The server's log output as `api::startup::init_tracing` sets it up (filter, ANSI when on a
-/// terminal, text or JSON), plus the commit clock. A second call does nothing.
+/// The server's log output as `api::startup::init_tracing` sets it up, plus the commit clock.
+/// A second call does nothing.
 pub fn init_tracing(config: &Config) {
-    let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    let _ = match config.log_format {
-        api::config::LogFormat::Json => Registry::default()
-            .with(tracing_subscriber::fmt::layer().json().with_filter(filter))
-            .with(CommitClock(&LAST_COMMIT_US).with_filter(commit_filter()))
-            .try_init(),
-        api::config::LogFormat::Text => Registry::default()
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .with_ansi(ansi)
-                    .with_filter(filter),
-            )
-            .with(CommitClock(&LAST_COMMIT_US).with_filter(commit_filter()))
-            .try_init(),
-    };
+    let clock = CommitClock(&LAST_COMMIT_US).with_filter(commit_filter());
+    api::startup::init_tracing_with(config, Some(clock.boxed()));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tracing_subscriber::Registry;
+    use tracing_subscriber::layer::SubscriberExt;
 
     #[test]
     fn only_commit_events_move_the_clock() {

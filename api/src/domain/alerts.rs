@@ -632,8 +632,8 @@ pub async fn evaluate<'a, C: ConnectionTrait>(
     }
     // The series of the batch: runs of equal (asset, metric), in ts order.
     let mut series: Vec<(&alert_rules::Model, Uuid, &[Sample])> = Vec::new();
-    for run in samples.chunk_by(|a, b| a.asset_id == b.asset_id && a.metric == b.metric) {
-        let (asset, metric) = (run[0].asset_id, run[0].metric.as_str());
+    for run in samples.chunk_by(|a, b| a.series() == b.series()) {
+        let (asset, metric) = run[0].series();
         let applicable = specific
             .get(&(asset, metric))
             .or_else(|| general.get(metric));

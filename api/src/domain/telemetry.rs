@@ -86,7 +86,7 @@ impl Sample {
     }
 
     /// The series the point belongs to: (asset, metric).
-    fn series(&self) -> (Uuid, &str) {
+    pub(crate) fn series(&self) -> (Uuid, &str) {
         (self.asset_id, self.metric.as_str())
     }
 }
