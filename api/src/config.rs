@@ -145,6 +145,47 @@ pub struct Config {
     )]
     pub refresh_token_days: i64,
 
+    /// Grace period, in seconds, in which presenting the same refresh token again (a client
+    /// retrying after a lost response) answers with the same new tokens instead of being taken
+    /// for theft.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_REFRESH_GRACE_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub refresh_grace_seconds: i64,
+
+    /// Unauthenticated credential checks (`login`, `signUp`) one client address may make per
+    /// minute; 0 turns the limit off. Shared by replicas through Redis when configured.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_AUTH_ATTEMPTS_PER_ADDRESS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub auth_attempts_per_address: u32,
+
+    /// Credential checks per minute for one email address, from anywhere; 0 turns the limit
+    /// off.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_AUTH_ATTEMPTS_PER_EMAIL",
+        default_value_t = 10,
+        global = true
+    )]
+    pub auth_attempts_per_email: u32,
+
+    /// Prefix of the keys the shared rate limits keep in Redis (deployments sharing one Redis
+    /// give each its own).
+    #[arg(
+        long,
+        env = "FLEETGRAPH_REDIS_KEY_PREFIX",
+        default_value = "fleetgraph",
+        global = true
+    )]
+    pub redis_key_prefix: String,
+
     /// Seconds between server pings on a WebSocket; a peer silent for as long again is dropped.
     #[arg(
         long,

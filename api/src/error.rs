@@ -20,6 +20,7 @@ pub enum ErrorCode {
     BadUserInput,
     Conflict,
     RateLimited,
+    AccountLocked,
     Internal,
 }
 
@@ -32,6 +33,7 @@ impl ErrorCode {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::Conflict => "CONFLICT",
             Self::RateLimited => "RATE_LIMITED",
+            Self::AccountLocked => "ACCOUNT_LOCKED",
             Self::Internal => "INTERNAL",
         }
     }
@@ -68,6 +70,13 @@ pub enum AppError {
     #[error("rate limit exceeded; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
 
+    /// The right password for an account locked by failed attempts. Only ever answered after
+    /// the correct password, so it tells nothing to someone guessing.
+    #[error("this account is locked after too many failed attempts; it unlocks at {until}")]
+    AccountLocked {
+        until: chrono::DateTime<chrono::Utc>,
+    },
+
     /// Anything else. Never shown to the client.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -97,6 +106,7 @@ impl AppError {
             Self::Validation { .. } => ErrorCode::BadUserInput,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::AccountLocked { .. } => ErrorCode::AccountLocked,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -209,6 +219,14 @@ pub fn finalize_error(error: &mut async_graphql::ServerError) {
         AppError::Validation { field, .. } => extensions.set("field", field.clone()),
         AppError::RateLimited { retry_after_secs } => {
             extensions.set("retryAfter", *retry_after_secs)
+        }
+        AppError::AccountLocked { until } => {
+            let seconds = (*until - chrono::Utc::now()).num_seconds().max(1);
+            extensions.set(
+                "lockedUntil",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            );
+            extensions.set("retryAfter", seconds);
         }
         _ => {}
     }

@@ -24,6 +24,8 @@ pub mod graphql;
 pub mod http;
 /// Group commit of telemetry ingest: concurrent calls written in one transaction.
 pub mod ingest;
+/// Keyed rate limits shared by replicas through Redis (in-process without it).
+pub mod limits;
 /// The MQTT bridge: device telemetry from a broker into the same ingest path as GraphQL.
 pub mod mqtt;
 /// Building and running the server.

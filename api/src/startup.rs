@@ -11,7 +11,7 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
-use crate::auth::PasswordHasher;
+use crate::auth::{CredentialThrottle, PasswordHasher};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::identity::TokenSettings;
@@ -56,14 +56,27 @@ impl Application {
         };
         let ingest = crate::ingest::Ingestor::start(db.clone(), events.clone(), writers)
             .context("failed to start the ingest writers")?;
+        let counters = config
+            .redis_url
+            .as_deref()
+            .map(|url| crate::limits::RedisCounters::new(url, &config.redis_key_prefix))
+            .transpose()
+            .context("invalid Redis URL for the rate limits")?;
+        let throttle = CredentialThrottle::new(
+            config.auth_attempts_per_address,
+            config.auth_attempts_per_email,
+            counters,
+        );
         let services = Services {
             ingest,
+            throttle: Arc::new(throttle),
             events,
             db: db.clone(),
             hasher,
             tokens: TokenSettings {
                 access_ttl: chrono::Duration::minutes(config.access_token_minutes),
                 refresh_ttl: chrono::Duration::days(config.refresh_token_days),
+                refresh_grace: chrono::Duration::seconds(config.refresh_grace_seconds.max(0)),
             },
             signup_enabled: !config.disable_signup,
         };

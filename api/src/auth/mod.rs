@@ -4,8 +4,10 @@
 pub mod password;
 pub mod permission;
 pub mod tenant;
+pub mod throttle;
 pub mod tokens;
 
 pub use password::PasswordHasher;
 pub use permission::{Permission, Scope};
 pub use tenant::{Actor, Caller, Origin, Tenant};
+pub use throttle::CredentialThrottle;

@@ -41,6 +41,35 @@ pub fn new_refresh_token(session_id: Uuid) -> String {
     )
 }
 
+/// The access and refresh tokens that replace `refresh_token` when it is rotated, derived from
+/// it: presenting the same refresh token again (a client retrying after a lost response) yields
+/// the same pair, so the server can answer a retry identically without storing any secret.
+///
+/// Each is SHA-256 over a distinct label and the old token. The old token carries 256 random
+/// bits, so the derived secrets are as unpredictable as random ones to anyone who does not hold
+/// it, and neither reveals the other nor the old token. (Whoever holds the old token can compute
+/// its successors, which is no more than they could get by presenting it.)
+pub fn successors(refresh_token: &str, session_id: Uuid) -> (String, String) {
+    let derive = |label: &str| {
+        let mut hasher = Sha256::new();
+        hasher.update(label.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(refresh_token.as_bytes());
+        URL_SAFE_NO_PAD.encode(hasher.finalize())
+    };
+    (
+        format!(
+            "{ACCESS_PREFIX}{}",
+            derive("fleetgraph rotated access token")
+        ),
+        format!(
+            "{REFRESH_PREFIX}{}_{}",
+            session_id.simple(),
+            derive("fleetgraph rotated refresh token")
+        ),
+    )
+}
+
 pub fn refresh_token_session(token: &str) -> Option<Uuid> {
     let rest = token.strip_prefix(REFRESH_PREFIX)?;
     let (id, secret) = rest.split_once('_')?;
@@ -97,6 +126,19 @@ mod tests {
             refresh_token_session(&format!("fgr_{}_short", id.simple())),
             None
         );
+    }
+
+    #[test]
+    fn a_refresh_token_has_one_pair_of_successors_of_the_usual_shape() {
+        let id = Uuid::now_v7();
+        let token = new_refresh_token(id);
+        let (access, refresh) = successors(&token, id);
+        assert_eq!(successors(&token, id), (access.clone(), refresh.clone()));
+        assert_ne!(successors(&new_refresh_token(id), id).0, access);
+        assert_eq!(classify(&access), Some(Bearer::Session(&access)));
+        assert_eq!(access.len(), ACCESS_PREFIX.len() + 43);
+        assert_eq!(refresh_token_session(&refresh), Some(id));
+        assert!(!access.contains(&token[4..]) && !refresh.contains(&token[37..]));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 use async_graphql::{Context, ID};
 use uuid::Uuid;
 
-use crate::auth::{Caller, PasswordHasher, Tenant};
+use std::sync::Arc;
+
+use crate::auth::{Caller, CredentialThrottle, PasswordHasher, Tenant};
 use crate::db::Db;
 use crate::domain::identity::TokenSettings;
 use crate::error::{AppError, Result};
@@ -16,6 +18,8 @@ pub struct Services {
     pub hasher: PasswordHasher,
     pub tokens: TokenSettings,
     pub signup_enabled: bool,
+    /// Limits unauthenticated credential checks per client address and per email.
+    pub throttle: Arc<CredentialThrottle>,
     pub events: EventBus,
     /// Telemetry ingest, written in groups (every ingest path goes through it).
     pub ingest: crate::ingest::Ingestor,

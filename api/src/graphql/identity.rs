@@ -228,6 +228,13 @@ pub struct ChangePasswordInput {
 }
 
 #[derive(InputObject)]
+pub struct CreateOrganizationInput {
+    pub name: String,
+    /// Lower-case letters, digits and hyphens; unique across the deployment.
+    pub slug: String,
+}
+
+#[derive(InputObject)]
 pub struct UpdateOrganizationInput {
     pub name: Option<String>,
     pub telemetry_retention_days: Option<i32>,
@@ -262,6 +269,11 @@ impl IdentityMutation {
             crate::graphql::mutation::refuse(services, None, origin, "signUp", None, &err).await;
             return Err(err.into());
         }
+        let origin = caller(ctx)?.origin();
+        if let Err(err) = services.throttle.check(origin, Some(&input.email)).await {
+            crate::graphql::mutation::refuse(services, None, origin, "signUp", None, &err).await;
+            return Err(err.into());
+        }
         let (m, origin) = Mutation::begin_public(ctx, "signUp").await?;
         let input = SignUp {
             organization_name: input.organization_name,
@@ -276,7 +288,9 @@ impl IdentityMutation {
     }
 
     /// Signs in with email and password. Five failures lock the account for 15 minutes; every
-    /// failure answers with the same message.
+    /// failure answers with the same message, except that the right password for a locked
+    /// account gets ACCOUNT_LOCKED with `lockedUntil`. Throttled per client address and per
+    /// email (RATE_LIMITED with `retryAfter`).
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -284,6 +298,10 @@ impl IdentityMutation {
     ) -> async_graphql::Result<AuthPayload> {
         let services = services(ctx);
         let origin = caller(ctx)?.origin();
+        if let Err(err) = services.throttle.check(origin, Some(&input.email)).await {
+            crate::graphql::mutation::refuse(services, None, origin, "login", None, &err).await;
+            return Err(err.into());
+        }
         let login = Login {
             email: input.email,
             password: input.password,
@@ -311,8 +329,9 @@ impl IdentityMutation {
         Ok(attempt.result.map(AuthPayload)?)
     }
 
-    /// Exchanges a refresh token for new tokens. Each refresh token works once; reusing one
-    /// revokes the session.
+    /// Exchanges a refresh token for new tokens. Each refresh token works once: presenting it
+    /// again within the grace period (a retry after a lost response) answers with the same new
+    /// tokens; later, it revokes the session.
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
@@ -375,24 +394,55 @@ impl IdentityMutation {
         m.finish(result).await.map(AuthPayload)
     }
 
-    /// Changes the caller's password; their other sessions end.
+    /// Changes the caller's password; their other sessions end. Wrong current passwords count
+    /// towards the account's lockout, as failed logins do.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
         input: ChangePasswordInput,
     ) -> async_graphql::Result<SuccessPayload> {
+        let services = services(ctx);
+        // Checked before the mutation's transaction: the counted attempt must outlive a refused
+        // change (and, on SQLite, its statements cannot wait for the write gate the transaction
+        // holds). An anonymous caller is refused, and audited, by `Mutation::begin` below.
+        let checked = match caller(ctx)?.tenant() {
+            Ok(tenant) => {
+                identity::check_current_password(
+                    &services.db,
+                    &services.hasher,
+                    tenant,
+                    &input.current_password,
+                    &input.new_password,
+                )
+                .await
+            }
+            Err(_) => Ok(()),
+        };
         let (m, tenant) = Mutation::begin(ctx, "changePassword").await?;
-        let result = identity::change_password(
-            m.tx(),
-            &services(ctx).hasher,
-            tenant,
-            &input.current_password,
-            &input.new_password,
-        )
-        .await;
+        let result = match checked {
+            Ok(()) => {
+                identity::change_password(m.tx(), &services.hasher, tenant, &input.new_password)
+                    .await
+            }
+            Err(err) => Err(err),
+        };
         m.finish(result)
             .await
             .map(|success| SuccessPayload { success })
+    }
+
+    /// Creates another organization, owned by the signed-in user (who stays signed in where they
+    /// are: `switchOrganization` opens a session in the new one).
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> async_graphql::Result<OrganizationPayload> {
+        let (m, tenant) = Mutation::begin(ctx, "createOrganization").await?;
+        let result = identity::create_organization(m.tx(), tenant, &input.name, &input.slug).await;
+        m.finish(result).await.map(|o| OrganizationPayload {
+            organization: Organization(o),
+        })
     }
 
     /// Renames the organization or changes its settings (admin).

@@ -4,12 +4,13 @@
 //! breaks the schema's own promise (`__schema: __Schema!`) and leaves a client guessing. This
 //! extension refuses such a document before execution with a clear request error instead.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ServerError, ServerResult, Variables};
+
+use crate::graphql::credential_checks::root_fields;
 
 pub struct RefuseIntrospection;
 
@@ -42,34 +43,10 @@ impl Extension for RefuseIntrospection {
 /// Whether any operation selects `__schema` or `__type` at its root (directly, or through inline
 /// fragments and fragment spreads at the root).
 fn asks_introspection(document: &ExecutableDocument) -> bool {
-    let mut seen = HashSet::new();
-    document
-        .operations
-        .iter()
-        .any(|(_, op)| root_asks(document, &op.node.selection_set.node, &mut seen))
-}
-
-fn root_asks(
-    document: &ExecutableDocument,
-    set: &SelectionSet,
-    seen: &mut HashSet<String>,
-) -> bool {
-    set.items.iter().any(|item| match &item.node {
-        Selection::Field(field) => matches!(field.node.name.node.as_str(), "__schema" | "__type"),
-        Selection::InlineFragment(fragment) => {
-            root_asks(document, &fragment.node.selection_set.node, seen)
-        }
-        Selection::FragmentSpread(spread) => {
-            let name = spread.node.fragment_name.node.to_string();
-            // A fragment is followed once: cycles are invalid and reported by validation later.
-            if !seen.insert(name.clone()) {
-                return false;
-            }
-            document
-                .fragments
-                .get(&spread.node.fragment_name.node)
-                .is_some_and(|f| root_asks(document, &f.node.selection_set.node, seen))
-        }
+    document.operations.iter().any(|(_, op)| {
+        root_fields(document, &op.node.selection_set.node)
+            .iter()
+            .any(|field| matches!(field.node.name.node.as_str(), "__schema" | "__type"))
     })
 }
 

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod commands;
 pub mod common;
 pub mod context;
+pub mod credential_checks;
 pub mod estop;
 pub mod identity;
 pub mod introspection;
@@ -89,7 +90,8 @@ pub fn build_schema(services: Option<Services>, limits: &Limits) -> AppSchema {
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(64)
-    .limit_directives(16);
+    .limit_directives(16)
+    .extension(credential_checks::OneCredentialCheck);
     if !limits.introspection {
         builder = builder
             .disable_introspection()

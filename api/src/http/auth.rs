@@ -10,7 +10,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use uuid::Uuid;
 
 use crate::auth::tokens::{self, Bearer};
-use crate::auth::{Caller, Origin};
+use crate::auth::{Actor, Caller, Origin};
 use crate::db::Db;
 use crate::domain::{api_keys, identity};
 use crate::error::{AppError, Result};
@@ -55,6 +55,20 @@ impl Authenticator {
             }
             None => Err(AppError::Unauthenticated("unrecognised bearer token")),
         }
+    }
+
+    /// Checks a WebSocket's credentials again. A socket opened with a session's access token
+    /// lives as long as the session (see [`identity::authenticate_live_session`]), not as long as
+    /// that access token; other credentials are checked as at `connection_init`.
+    pub async fn revalidate(&self, token: &str, caller: &Caller, origin: Origin) -> Result<Caller> {
+        if let Caller::Tenant(tenant) = caller
+            && let Actor::User { session_id, .. } = tenant.actor
+        {
+            return Ok(Caller::Tenant(
+                identity::authenticate_live_session(&self.db, session_id, origin).await?,
+            ));
+        }
+        self.authenticate_token(token, origin).await
     }
 
     fn check_rate(&self, key_id: Uuid, per_minute: u32) -> Result<()> {

@@ -186,7 +186,10 @@ async fn execute(
             return http;
         }
     };
+    // One credential check for the whole HTTP request, however many operations it batches.
+    let budget = crate::graphql::credential_checks::CredentialBudget::default();
     let with_data = |request: async_graphql::Request| {
+        let request = request.data(budget.clone());
         let request = match &caller {
             Caller::Tenant(tenant) => {
                 request.data(loaders::loaders(state.services.db.clone(), tenant.clone()))

@@ -25,6 +25,10 @@
 //! | message over `max_message_bytes`                     | close 1009                          |
 //! | more than `max_operations` running                   | `error` for that id, socket stays   |
 //!
+//! The periodic re-check of a socket opened with a session's access token asks whether the
+//! session still lives (not logged out, revoked or expired, the user still a member), not whether
+//! that access token has expired: a socket outlives the rotation of its access token.
+//!
 //! 1013 rather than 4429 for a slow subscriber: 4429 means "repeated connection_init" to a
 //! graphql-transport-ws client, while 1013 (RFC 6455 "Try Again Later") is what a reconnecting
 //! client should do, and it says that the server, not the protocol, gave up (DESIGN §6).
@@ -162,6 +166,19 @@ pub trait WsBackend: Send + Sync + 'static {
         origin: Origin,
     ) -> BoxFuture<'static, Result<Caller, AppError>>;
 
+    /// Checks the credentials of an acknowledged socket again (every `revalidate_every`):
+    /// `caller` is what they resolved to last time. By default, the same check as at
+    /// `connection_init`.
+    fn revalidate(
+        &self,
+        token: String,
+        caller: &Caller,
+        origin: Origin,
+    ) -> BoxFuture<'static, Result<Caller, AppError>> {
+        let _ = caller;
+        self.authenticate(token, origin)
+    }
+
     /// Adds what resolvers read (the caller, loaders) to one operation's request.
     fn prepare(&self, request: Request, caller: &Caller) -> Request;
 
@@ -186,6 +203,16 @@ impl WsBackend for AppBackend {
     ) -> BoxFuture<'static, Result<Caller, AppError>> {
         let auth = self.auth.clone();
         Box::pin(async move { auth.authenticate_token(&token, origin).await })
+    }
+
+    fn revalidate(
+        &self,
+        token: String,
+        caller: &Caller,
+        origin: Origin,
+    ) -> BoxFuture<'static, Result<Caller, AppError>> {
+        let (auth, caller) = (self.auth.clone(), caller.clone());
+        Box::pin(async move { auth.revalidate(&token, &caller, origin).await })
     }
 
     fn prepare(&self, request: Request, caller: &Caller) -> Request {
@@ -549,11 +576,12 @@ impl<E: Executor, B: WsBackend> Connection<E, B> {
                 }
                 Event::PeerDead => Err(Shutdown::close(1001, "No response to ping")),
                 Event::RevalidateDue => {
-                    if let Some(token) = &self.token {
-                        self.revalidating = Some(
-                            self.backend
-                                .authenticate(token.clone(), self.origin.clone()),
-                        );
+                    if let (Some(token), Some(caller)) = (&self.token, &self.caller) {
+                        self.revalidating = Some(self.backend.revalidate(
+                            token.clone(),
+                            caller,
+                            self.origin.clone(),
+                        ));
                     }
                     Ok(())
                 }

@@ -138,6 +138,11 @@ fn test_config() -> Config {
     config.commands_interval_seconds = 3600;
     config.maintenance_interval_seconds = 3600;
     config.sessions_interval_seconds = 3600;
+    // Every test logs in from 127.0.0.1, many at once: the credential throttle is off unless a
+    // test turns it on, and its Redis keys are the test's own.
+    config.auth_attempts_per_address = 0;
+    config.auth_attempts_per_email = 0;
+    config.redis_key_prefix = format!("fgtest-{}", Uuid::now_v7().simple());
     config
 }
 

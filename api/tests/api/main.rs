@@ -6,6 +6,7 @@ mod api_keys;
 mod assets;
 mod audit;
 mod commands;
+mod credentials;
 mod dataloader;
 mod estop;
 mod helpers;
