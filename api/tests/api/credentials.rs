@@ -528,3 +528,99 @@ async fn a_socket_closes_when_its_user_leaves_the_organization_or_the_session_ex
     assert_eq!(expired.map(|c| c.0), Some(4403));
     assert_eq!(removed.map(|c| c.0), Some(4403));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The throttle when Redis goes away
+
+/// A `redis-server` of this test's own on a free port, ended (by its pid) when dropped.
+struct OwnRedis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl OwnRedis {
+    fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let url = format!("redis://127.0.0.1:{port}");
+        // Wait until it accepts connections.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(Self { child, url });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[tokio::test]
+async fn the_throttle_counts_in_process_without_hanging_when_redis_goes_away() {
+    let Some(mut redis) = OwnRedis::start() else {
+        eprintln!("redis-server is not available; skipped");
+        return;
+    };
+    let url = redis.url.clone();
+    let app = TestApp::spawn_with(move |c| {
+        c.redis_url = Some(url);
+        c.auth_attempts_per_address = 4;
+    })
+    .await;
+    // Two checks counted in Redis...
+    for _ in 0..2 {
+        assert_code(
+            &app.login("nobody@outage.example.com", "x", None).await,
+            "UNAUTHENTICATED",
+        );
+    }
+    redis.kill();
+    // ...then Redis is gone: every answer still comes promptly, counted in this process (which
+    // starts its own window), and the limit still holds.
+    let mut codes = Vec::new();
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let body = app.login("nobody@outage.example.com", "x", None).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "a login took {:?} with Redis down",
+            started.elapsed()
+        );
+        codes.push(str_of(&body["errors"][0]["extensions"]["code"]));
+    }
+    assert_eq!(
+        codes,
+        [
+            "UNAUTHENTICATED",
+            "UNAUTHENTICATED",
+            "UNAUTHENTICATED",
+            "UNAUTHENTICATED",
+            "RATE_LIMITED"
+        ]
+    );
+}
