@@ -9,6 +9,7 @@ mod commands;
 mod dataloader;
 mod estop;
 mod helpers;
+mod http_edge;
 mod http_protocol;
 mod identity;
 mod ingest;
