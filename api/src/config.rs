@@ -271,6 +271,19 @@ pub struct Config {
     )]
     pub commands_interval_seconds: u64,
 
+    /// Origins whose JavaScript may call the API (CORS), comma-separated, each written as a
+    /// browser sends it (`https://app.example.com`, `http://localhost:3000`); `*` (the default)
+    /// lets any origin call it. No cookies are involved: callers send their token in
+    /// `Authorization`, so credentialed CORS is never offered.
+    #[arg(
+        long,
+        env = "FLEETGRAPH_CORS_ORIGINS",
+        default_value = "*",
+        value_parser = parse_cors_origins,
+        global = true
+    )]
+    pub cors_origins: CorsOrigins,
+
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(
         long,
@@ -303,6 +316,49 @@ impl Config {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+/// The origins `--cors-origins` allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any origin (`*`).
+    Any,
+    /// Exactly these, as a browser serialises them in its `Origin` header.
+    List(Vec<String>),
+}
+
+/// Parses `--cors-origins`: `*`, or a comma-separated list of origins. An entry must be exactly
+/// what a browser sends in `Origin` (scheme, host, port if not the default; no path, no
+/// trailing slash), since the CORS check compares the two byte for byte: a near miss would
+/// silently allow nothing, so it is refused here with the spelling that would work.
+fn parse_cors_origins(value: &str) -> Result<CorsOrigins, String> {
+    let entries: Vec<&str> = value.split(',').map(str::trim).collect();
+    if entries == ["*"] {
+        return Ok(CorsOrigins::Any);
+    }
+    let mut origins = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if entry == "*" {
+            return Err("`*` allows every origin and cannot be combined with others".into());
+        }
+        if entry.is_empty() {
+            return Err("an empty origin in the list (a stray comma?)".into());
+        }
+        let url = url::Url::parse(entry).map_err(|e| format!("`{entry}` is not an origin: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("`{entry}` is not an http or https origin"));
+        }
+        let origin = url.origin().ascii_serialization();
+        if origin != entry {
+            return Err(format!(
+                "`{entry}` is not an origin as browsers send it; write `{origin}`"
+            ));
+        }
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(CorsOrigins::List(origins))
 }
 
 /// Checks the URL at start-up so a typo fails fast rather than when the bus first connects.
@@ -357,6 +413,42 @@ mod tests {
             cli.config.mqtt_url.as_deref(),
             Some("mqtt://127.0.0.1:1883")
         );
+    }
+
+    #[test]
+    fn cors_origins_default_to_any_and_take_a_comma_separated_list() {
+        assert_eq!(Config::with_defaults().cors_origins, CorsOrigins::Any);
+        let cli = Cli::try_parse_from([
+            "fleetgraph",
+            "--cors-origins",
+            "https://app.example.com, http://localhost:3000",
+        ])
+        .expect("parses");
+        assert_eq!(
+            cli.config.cors_origins,
+            CorsOrigins::List(vec![
+                "https://app.example.com".into(),
+                "http://localhost:3000".into()
+            ])
+        );
+    }
+
+    #[test]
+    fn a_cors_origin_that_no_browser_would_send_is_refused_at_parse_time() {
+        for bad in [
+            "https://app.example.com/",
+            "https://app.example.com/path",
+            "https://App.example.com",
+            "https://app.example.com:443",
+            "app.example.com",
+            "ftp://app.example.com",
+            "*,https://app.example.com",
+            "https://app.example.com,",
+            "",
+        ] {
+            let result = Cli::try_parse_from(["fleetgraph", "--cors-origins", bad]);
+            assert!(result.is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! One error type for everything a client can see.
 //!
-//! Each variant maps to a stable `extensions.code` (DESIGN §4). Internal failures are logged once,
-//! in full, with the request id, and reach the client only as `INTERNAL` with that id: no SQL,
-//! no driver message, no stack. Database errors are classified here, in one place, so that a
-//! unique-key violation becomes a CONFLICT wherever it happens.
+//! Each variant maps to a stable `extensions.code` (docs/ARCHITECTURE.md §5.3). Internal failures
+//! are logged once, in full, with the request id, and reach the client only as `INTERNAL` with that
+//! id: no SQL, no driver message, no stack. Database errors are classified here, in one place, so
+//! that a unique-key violation becomes a CONFLICT wherever it happens.
 
 use std::fmt;
 

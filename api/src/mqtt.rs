@@ -1,6 +1,6 @@
-//! The MQTT bridge (DESIGN §2): devices publish telemetry to a broker; this process subscribes
-//! and feeds every message through the same ingest path as the `ingestTelemetry` mutation (one
-//! write transaction, commit, then publish the outcome's events on the EventBus).
+//! The MQTT bridge (docs/ARCHITECTURE.md §9.2): devices publish telemetry to a broker; this process
+//! subscribes and feeds every message through the same ingest path as the `ingestTelemetry`
+//! mutation (one write transaction, commit, then publish the outcome's events on the EventBus).
 //!
 //! Topic: `fleetgraph/<org-slug>/<asset-code>/telemetry`. Payload: one point or an array of up
 //! to 10,000 points, each

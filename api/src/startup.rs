@@ -132,7 +132,11 @@ impl Application {
             })
             .transpose()?;
         let workers = start_workers(&self.config, &self.state.services);
-        let router = http::router(self.state, self.config.max_body_bytes);
+        let router = http::router(
+            self.state,
+            self.config.max_body_bytes,
+            &self.config.cors_origins,
+        );
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         // TCP_NODELAY on every accepted connection (axum 0.8 leaves Nagle on): a WebSocket
         // writes each event, ping and pong as it happens, and a small write behind an

@@ -6,9 +6,9 @@
 //! enforces it as well); further breaches update it, a value back inside the clear level
 //! resolves it.
 //!
-//! Every change of an alert appends one `alert_events` row whose `seq` is the cursor clients
-//! resync from (DESIGN §6), and yields one bus event carrying the same data, so subscribers
-//! never read the database per event.
+//! Every change of an alert appends one `alert_events` row whose `seq` is the cursor clients resync
+//! from (docs/ARCHITECTURE.md §8.4), and yields one bus event carrying the same data, so
+//! subscribers never read the database per event.
 //!
 //! Choices worth knowing:
 //! - Idempotent ingest: per (rule, asset) the newest `last_seen_at` of its recent alerts is a

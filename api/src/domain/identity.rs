@@ -20,7 +20,7 @@ use crate::domain::{members, now, organizations, validate};
 use crate::error::{AppError, Result};
 use entity::{Role, memberships, organizations as orgs, sessions, used_refresh_tokens, users};
 
-/// Failed logins before an account locks, and for how long (DESIGN §5).
+/// Failed logins before an account locks, and for how long (docs/ARCHITECTURE.md §7.1).
 pub const MAX_FAILED_LOGINS: i32 = 5;
 pub const LOCKOUT: Duration = Duration::minutes(15);
 

@@ -128,7 +128,7 @@ async fn set_sites<C: ConnectionTrait>(
         get_scoped::<sites::Entity, _>(db, tenant.organization_id, *site_id)
             .await
             .map_err(|e| match e {
-                // Another organization's site is absent, as everywhere (DESIGN §4).
+                // Another organization's site is absent, as everywhere (docs/ARCHITECTURE.md §4.3).
                 AppError::NotFound(_) => AppError::NotFound("site"),
                 other => other,
             })?;

@@ -1,4 +1,4 @@
-//! Keyset pagination (DESIGN §4: cursors, not OFFSET).
+//! Keyset pagination (docs/ARCHITECTURE.md §5.1: cursors, not OFFSET).
 //!
 //! A page is ordered by one sort column and then by the primary key, which is a UUIDv7 and so
 //! also orders by creation time. The cursor is the pair (sort value, id) of the last row seen;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, Result};
 
-/// The most rows one page may hold (DESIGN §4).
+/// The most rows one page may hold (docs/ARCHITECTURE.md §5.1).
 pub const MAX_PAGE: u64 = 200;
 pub const DEFAULT_PAGE: u64 = 50;
 

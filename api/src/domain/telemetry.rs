@@ -2,12 +2,12 @@
 //! catalog) and queries.
 //!
 //! An ingest call's points, the rollups they touch, the latest values, the catalog, the assets'
-//! `last_seen_at` and the alert evaluation commit together, and only then is the batch
-//! published (DESIGN §6). [`prepare`] validates a call and [`write`] stores one or several
-//! prepared calls; `crate::ingest` runs them, several concurrent calls in one transaction. Re-sending a batch changes nothing: points are
-//! keyed on (asset, metric, ts); a new point is added to its minute's rollup, and the minutes
-//! of a re-sent point whose value changed are recomputed from the raw points, so the rollups
-//! stay exact.
+//! `last_seen_at` and the alert evaluation commit together, and only then is the batch published
+//! (docs/ARCHITECTURE.md §9.1). [`prepare`] validates a call and [`write`] stores one or several
+//! prepared calls; `crate::ingest` runs them, several concurrent calls in one transaction.
+//! Re-sending a batch changes nothing: points are keyed on (asset, metric, ts); a new point is
+//! added to its minute's rollup, and the minutes of a re-sent point whose value changed are
+//! recomputed from the raw points, so the rollups stay exact.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 

@@ -1,4 +1,4 @@
-//! Events and the EventBus (DESIGN §6).
+//! Events and the EventBus (docs/ARCHITECTURE.md §8).
 //!
 //! Domain code commits, then publishes. Topics are per organization (`org.<id>.alerts`, ...), so
 //! a subscriber only ever receives its own organization's events. Two backends:

@@ -1,6 +1,6 @@
-//! DataLoaders: every relation is fetched in one statement per request level, whatever the
-//! length of the list it hangs off (DESIGN §4). One loader per request, holding the caller, so
-//! that batched reads are tenant-scoped exactly like single ones.
+//! DataLoaders: every relation is fetched in one statement per request level, whatever the length
+//! of the list it hangs off (docs/ARCHITECTURE.md §5.5). One loader per request, holding the
+//! caller, so that batched reads are tenant-scoped exactly like single ones.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

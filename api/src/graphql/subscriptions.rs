@@ -1,4 +1,4 @@
-//! Live subscriptions, fed by the EventBus (DESIGN §6).
+//! Live subscriptions, fed by the EventBus (docs/ARCHITECTURE.md §8).
 //!
 //! Each subscription listens on its organization's topic only, so it can never yield another
 //! organization's event; a site-restricted member's stream is further narrowed to their sites.

@@ -1,12 +1,13 @@
 //! GraphQL over WebSocket: `graphql-transport-ws` and the legacy `graphql-ws` subprotocol.
 //!
 //! Written by hand rather than with async-graphql's `GraphQLWebSocket`, which speaks the message
-//! flow of both protocols but not the rules that keep a long-lived socket honest (DESIGN §8): it
-//! closes a malformed message with 1002 instead of 4400, lets a `subscribe` through before
-//! `connection_ack` instead of 4401, has no `connection_init` deadline (4408), silently replaces
-//! an operation whose id is still in use instead of 4409, never pings a quiet peer nor notices
-//! that it died, puts no cap on operations per socket, queues outgoing messages without bound,
-//! and checks credentials once, at `connection_init`, for the whole life of the socket.
+//! flow of both protocols but not the rules that keep a long-lived socket honest
+//! (docs/ARCHITECTURE.md §6.3): it closes a malformed message with 1002 instead of 4400, lets a
+//! `subscribe` through before `connection_ack` instead of 4401, has no `connection_init` deadline
+//! (4408), silently replaces an operation whose id is still in use instead of 4409, never pings a
+//! quiet peer nor notices that it died, puts no cap on operations per socket, queues outgoing
+//! messages without bound, and checks credentials once, at `connection_init`, for the whole life of
+//! the socket.
 //!
 //! What the socket does here, on either subprotocol:
 //!
@@ -31,7 +32,8 @@
 //!
 //! 1013 rather than 4429 for a slow subscriber: 4429 means "repeated connection_init" to a
 //! graphql-transport-ws client, while 1013 (RFC 6455 "Try Again Later") is what a reconnecting
-//! client should do, and it says that the server, not the protocol, gave up (DESIGN §6).
+//! client should do, and it says that the server, not the protocol, gave up
+//! (docs/ARCHITECTURE.md §6.3).
 //!
 //! Shape: one task per socket reads messages, keeps the timers and owns the operations; one task
 //! per operation drives its `execute_stream` and pushes results into a bounded queue; one writer
@@ -277,6 +279,11 @@ pub fn upgrade<E: Executor, B: WsBackend>(
         protocol = protocol.name(),
         request_id = %origin.request_id,
     );
+    // No `Sec-WebSocket-Extensions` in the answer, even when the client offers
+    // permessage-deflate (RFC 7692): tungstenite 0.29, under axum 0.8's `WebSocketUpgrade`, has
+    // no implementation of it and fails every frame with RSV1 set, the bit that marks a
+    // compressed message. Leaving the extension out of the answer is the RFC's way to decline
+    // it; the client then sends and expects plain frames (see the `http_edge` tests).
     ws.protocols([protocol.name()])
         .max_message_size(config.max_message_bytes)
         .max_frame_size(config.max_message_bytes)

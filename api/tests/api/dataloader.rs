@@ -1,5 +1,5 @@
 //! Every relation resolves through a DataLoader: the number of SQL statements of a nested list
-//! query does not grow with the list (DESIGN §4).
+//! query does not grow with the list (docs/ARCHITECTURE.md §5.5).
 
 use serde_json::{Value, json};
 

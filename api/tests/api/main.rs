@@ -10,6 +10,7 @@ mod credentials;
 mod dataloader;
 mod estop;
 mod helpers;
+mod http_edge;
 mod http_protocol;
 mod identity;
 mod ingest;

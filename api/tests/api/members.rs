@@ -199,7 +199,8 @@ async fn add_member_validates_its_input() {
         json!({ "email": "bad.site@example.com", "role": "VIEWER", "siteIds": [uuid::Uuid::now_v7().to_string()] }),
     )
     .await;
-    // An unknown site is absent, like any other ID the caller cannot see (DESIGN §4).
+    // An unknown site is absent, like any other ID the caller cannot see
+    // (docs/ARCHITECTURE.md §4.3).
     assert_code(&body, "NOT_FOUND");
     // None of the refused additions created an account.
     assert_code(
@@ -680,7 +681,8 @@ async fn a_site_of_another_organization_cannot_restrict_a_member() {
         json!({ "id": id, "siteIds": [own_site, foreign_site] }),
     )
     .await;
-    // Another organization's site is NOT_FOUND, never a hint that it exists (DESIGN §4).
+    // Another organization's site is NOT_FOUND, never a hint that it exists
+    // (docs/ARCHITECTURE.md §4.3).
     assert_code(&body, "NOT_FOUND");
     let body = update_member(&app, &owner.token, json!({ "id": id, "siteIds": ["nope"] })).await;
     assert_bad_input(&body, "input.siteIds.0");

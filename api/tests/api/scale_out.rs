@@ -1,4 +1,4 @@
-//! Scale-out through Redis (DESIGN §2 "Scaling out", §6): alert events caused on one instance
+//! Scale-out through Redis (docs/ARCHITECTURE.md §3.3, §8): alert events caused on one instance
 //! reach subscribers on another, only of their own organization; and after Redis drops the
 //! process's one pattern subscription, the server resubscribes and `alertEvents(after:)` fills
 //! whatever the bus lost in between.

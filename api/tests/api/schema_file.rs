@@ -1,5 +1,5 @@
-//! `schema.graphql` is the generated SDL, committed so that clients and reviewers see the API;
-//! this test fails when it is stale (DESIGN §4).
+//! `schema.graphql` is the generated SDL, committed so that clients and reviewers see the API; this
+//! test fails when it is stale (docs/ARCHITECTURE.md §5.6).
 
 #[test]
 fn the_committed_schema_file_matches_the_code() {

@@ -1,5 +1,5 @@
-//! Subscriptions over graphql-transport-ws, fed by the event bus (DESIGN §6, §8): what each
-//! subscriber receives, what it must never receive, and events crossing app instances.
+//! Subscriptions over graphql-transport-ws, fed by the event bus (docs/ARCHITECTURE.md §8, §6.3):
+//! what each subscriber receives, what it must never receive, and events crossing app instances.
 //!
 //! Silence is asserted with a short wait (`QUIET`) and then, where it matters, followed by an
 //! event the same subscriber does receive: the silence was not a subscription that was not live.

@@ -1,5 +1,6 @@
 //! Telemetry over HTTP: ingest (who may, what is refused point by point, idempotence), exact
-//! rollups, latest values, the metric catalog, series and their limits (DESIGN §3, §4).
+//! rollups, latest values, the metric catalog, series and their limits (docs/ARCHITECTURE.md §9.1,
+//! §5.4).
 
 use chrono::{DateTime, Duration, DurationRound, SecondsFormat, Utc};
 use serde_json::{Value, json};

@@ -1,8 +1,9 @@
 //! Tenant isolation and roles on places and assets.
 //!
-//! Another organization's ID is NOT_FOUND, never FORBIDDEN and never data (DESIGN §4), and a
-//! refused write leaves the other organization untouched. Viewers and operators read but do not
-//! write places or assets; engineers do; API keys are held to their scopes.
+//! Another organization's ID is NOT_FOUND, never FORBIDDEN and never data
+//! (docs/ARCHITECTURE.md §4.3), and a refused write leaves the other organization untouched.
+//! Viewers and operators read but do not write places or assets; engineers do; API keys are held to
+//! their scopes.
 
 use serde_json::{Value, json};
 
