@@ -12,6 +12,7 @@ mod helpers;
 mod http_protocol;
 mod identity;
 mod ingest;
+mod invitations;
 mod jobs;
 mod limits;
 mod machine_sessions;
