@@ -342,9 +342,9 @@ mod tests {
                 .is_err()
         );
 
-        // Down: u3's tag B3 has the older claim over u2's copy (same time, lower id m3 < m4?
-        // no: m3 is u2's, created at the same time with the lower id, so u2 keeps B3 and u3,
-        // whose only tag is B3, gets none).
+        // Down: each tag goes back to the user holding its oldest membership. B3 is now on m3
+        // (u2) and m4 (u3), created at the same time; m3 has the lower id, so u2 keeps B3 and
+        // u3, whose only tag it was, gets none (the global unique index allows one holder).
         Migrator::down(&db, Some(1)).await?;
         assert!(!manager.has_table("invitations").await?);
         assert_eq!(
