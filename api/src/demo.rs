@@ -5,7 +5,9 @@
 //! It is built through the same domain functions as the API, so the demo data obeys every rule
 //! real data does.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -288,10 +290,6 @@ async fn seed_new(db: &Db, hasher: &PasswordHasher) -> anyhow::Result<()> {
                     email: Set(email.to_owned()),
                     password_hash: Set(hasher.hash(password).await?),
                     display_name: Set(name),
-                    badge_tag: Set(Some(format!(
-                        "BADGE-{}",
-                        format!("{role:?}").to_uppercase()
-                    ))),
                     failed_login_attempts: Set(0),
                     locked_until: Set(None),
                     last_login_at: Set(None),
@@ -302,7 +300,14 @@ async fn seed_new(db: &Db, hasher: &PasswordHasher) -> anyhow::Result<()> {
                 .await?
             }
         };
-        members::insert_membership(conn, org.id, user.id, role).await?;
+        let membership = members::insert_membership(conn, org.id, user.id, role).await?;
+        // Badges belong to the membership: this organization's tag for the demo user.
+        let mut membership = membership.into_active_model();
+        membership.badge_tag = Set(Some(format!(
+            "BADGE-{}",
+            format!("{role:?}").to_uppercase()
+        )));
+        membership.update(conn).await?;
         if role == Role::Owner {
             owner_id = user.id;
         }

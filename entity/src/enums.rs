@@ -443,3 +443,26 @@ mod tests {
         assert_eq!(db_values::<AlertEventKind>(), AlertEventKind::ALL_DB_VALUES);
     }
 }
+
+/// Where an invitation stands. An expired invitation keeps `Pending`; expiry is read from
+/// `expires_at`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "accepted")]
+    Accepted,
+    #[sea_orm(string_value = "declined")]
+    Declined,
+    #[sea_orm(string_value = "revoked")]
+    Revoked,
+}
+
+impl InvitationStatus {
+    pub const ALL_DB_VALUES: &'static [&'static str] =
+        &["pending", "accepted", "declined", "revoked"];
+}

@@ -33,6 +33,10 @@ pub mod audit_logs;
 /// identical copy in `migration::enum_values` because it must not depend on this crate.
 /// Serde uses the same snake_case strings, so JSON (e.g. audit `changes`) matches the database.
 pub mod enums;
+/// An organization's offer of a role (and optional site restriction) to an email address.
+/// Only the SHA-256 of the one-time token is stored; at most one invitation per organization
+/// and email is pending (partial unique index `uq_invitations_pending_organization_id_email`).
+pub mod invitations;
 /// Machine-specific details of an asset of kind `machine` (one-to-one, keyed by `asset_id`).
 pub mod machines;
 /// Optional per-site restriction of a membership. A membership without rows here may access

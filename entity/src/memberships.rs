@@ -11,6 +11,9 @@ pub struct Model {
     pub organization_id: Uuid,
     pub user_id: Uuid,
     pub role: Role,
+    /// The member's badge or RFID tag for starting machine sessions in this organization;
+    /// unique within the organization (`uq_memberships_organization_id_badge_tag`).
+    pub badge_tag: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

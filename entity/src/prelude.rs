@@ -9,6 +9,7 @@ pub use super::audit_logs::Entity as AuditLogs;
 pub use super::commands::Entity as Commands;
 pub use super::estop_assets::Entity as EstopAssets;
 pub use super::estop_events::Entity as EstopEvents;
+pub use super::invitations::Entity as Invitations;
 pub use super::jobs::Entity as Jobs;
 pub use super::machine_sessions::Entity as MachineSessions;
 pub use super::machines::Entity as Machines;

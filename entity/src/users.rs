@@ -12,8 +12,6 @@ pub struct Model {
     #[serde(skip_serializing, default)]
     pub password_hash: String,
     pub display_name: String,
-    #[sea_orm(unique)]
-    pub badge_tag: Option<String>,
     pub failed_login_attempts: i32,
     pub locked_until: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,

@@ -47,3 +47,6 @@ pub const MAINTENANCE_STATUS: &[&str] = &["scheduled", "in_progress", "completed
 pub const SESSION_END: &[&str] = &["user", "timeout", "admin", "estop"];
 pub const ESTOP_SCOPE: &[&str] = &["asset", "zone", "site"];
 pub const ACTOR_KIND: &[&str] = &["user", "api_key", "device", "system"];
+
+// Added by m20261204_000013 (invitations).
+pub const INVITATION_STATUS: &[&str] = &["pending", "accepted", "declined", "revoked"];

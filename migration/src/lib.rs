@@ -21,6 +21,7 @@ mod m20261129_000008_create_operations_tables;
 mod m20261129_000009_telemetry_points_checked_per_batch;
 mod m20261130_000010_telemetry_metric_byte_order;
 mod m20261130_000011_telemetry_state_fillfactor;
+mod m20261204_000013_invitations_and_member_badges;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_telemetry_points_checked_per_batch::Migration),
             Box::new(m20261130_000010_telemetry_metric_byte_order::Migration),
             Box::new(m20261130_000011_telemetry_state_fillfactor::Migration),
+            Box::new(m20261204_000013_invitations_and_member_badges::Migration),
         ]
     }
 }
@@ -74,6 +76,7 @@ mod tests {
             "alerts",
             "alert_events",
             "alert_breaches",
+            "invitations",
         ] {
             assert!(manager.has_table(table).await?, "{table} missing");
         }
@@ -259,6 +262,109 @@ mod tests {
         assert!(db.execute_unprepared(&alert("5", "estop")).await.is_err());
         Migrator::up(&db, None).await?;
         db.execute_unprepared(&alert("5", "estop")).await?;
+        Ok(())
+    }
+
+    /// Migration 000013 moves badge tags from users to memberships without losing any: a user
+    /// in two organizations keeps their tag in both, the tag is unique per organization only,
+    /// and going down puts one tag back on each user without breaking the global uniqueness.
+    #[tokio::test]
+    async fn badges_move_to_memberships_and_back_on_sqlite() -> Result<(), DbErr> {
+        use sea_orm_migration::sea_orm::Statement;
+        let db = Database::connect("sqlite::memory:").await?;
+        let before = Migrator::migrations().len() as u32 - 1;
+        Migrator::up(&db, Some(before)).await?;
+        let now = "'2026-01-01T00:00:00Z'";
+        let later = "'2026-01-02T00:00:00Z'";
+        let mut setup = Vec::new();
+        for org in ["o1", "o2"] {
+            setup.push(format!(
+                "INSERT INTO organizations (id, name, slug, plan, settings, created_at, \
+                 updated_at) VALUES ('{org}', 'O', '{org}', 'free', '{{}}', {now}, {now})"
+            ));
+        }
+        for (user, badge) in [("u1", "'B1'"), ("u2", "NULL"), ("u3", "'B3'")] {
+            setup.push(format!(
+                "INSERT INTO users (id, email, password_hash, display_name, badge_tag, \
+                 created_at, updated_at) VALUES ('{user}', '{user}@x', 'h', 'U', {badge}, \
+                 {now}, {now})"
+            ));
+        }
+        for (id, org, user, at) in [
+            ("m1", "o1", "u1", now),
+            ("m2", "o2", "u1", later),
+            ("m3", "o1", "u2", now),
+            ("m4", "o2", "u3", now),
+        ] {
+            setup.push(format!(
+                "INSERT INTO memberships (id, organization_id, user_id, role, created_at, \
+                 updated_at) VALUES ('{id}', '{org}', '{user}', 'operator', {at}, {at})"
+            ));
+        }
+        for sql in setup {
+            db.execute_unprepared(&sql).await?;
+        }
+        Migrator::up(&db, None).await?;
+        let manager = SchemaManager::new(&db);
+        assert!(!manager.has_column("users", "badge_tag").await?);
+        assert!(manager.has_table("invitations").await?);
+        let badges = |sql: &'static str| {
+            let db = &db;
+            async move {
+                db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+                    .await?
+                    .iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get::<String>("", "id")?,
+                            row.try_get::<Option<String>>("", "badge_tag")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, DbErr>>()
+            }
+        };
+        let tag = |t: &str| Some(t.to_owned());
+        assert_eq!(
+            badges("SELECT id, badge_tag FROM memberships ORDER BY id").await?,
+            [
+                ("m1".to_owned(), tag("B1")),
+                ("m2".to_owned(), tag("B1")),
+                ("m3".to_owned(), None),
+                ("m4".to_owned(), tag("B3")),
+            ]
+        );
+        // Per organization: B3 is free in o1, taken in o2.
+        db.execute_unprepared("UPDATE memberships SET badge_tag = 'B3' WHERE id = 'm3'")
+            .await?;
+        assert!(
+            db.execute_unprepared("UPDATE memberships SET badge_tag = 'B3' WHERE id = 'm2'")
+                .await
+                .is_err()
+        );
+
+        // Down: each tag goes back to the user holding its oldest membership. B3 is now on m3
+        // (u2) and m4 (u3), created at the same time; m3 has the lower id, so u2 keeps B3 and
+        // u3, whose only tag it was, gets none (the global unique index allows one holder).
+        Migrator::down(&db, Some(1)).await?;
+        assert!(!manager.has_table("invitations").await?);
+        assert_eq!(
+            badges("SELECT id, badge_tag FROM users ORDER BY id").await?,
+            [
+                ("u1".to_owned(), tag("B1")),
+                ("u2".to_owned(), tag("B3")),
+                ("u3".to_owned(), None),
+            ]
+        );
+        Migrator::up(&db, None).await?;
+        assert_eq!(
+            badges("SELECT id, badge_tag FROM memberships ORDER BY id").await?,
+            [
+                ("m1".to_owned(), tag("B1")),
+                ("m2".to_owned(), tag("B1")),
+                ("m3".to_owned(), tag("B3")),
+                ("m4".to_owned(), None),
+            ]
+        );
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
-//! Opaque bearer secrets: session access tokens, refresh tokens and API keys.
+//! Opaque bearer secrets: session access tokens, refresh tokens, API keys and invitation tokens.
 //!
-//! Each is 256 random bits behind a readable prefix (`fga_`, `fgr_`, `fgk_`) so that a leaked
+//! Each is 256 random bits behind a readable prefix (`fga_`, `fgr_`, `fgk_`, `fgi_`) so that a leaked
 //! secret is recognisable in logs and by secret scanners. Only the SHA-256 of a secret is stored:
 //! a database dump does not yield usable credentials, and lookup by hash is an index probe
 //! (a slow hash is unnecessary for 256-bit random secrets).
@@ -14,6 +14,7 @@ use uuid::Uuid;
 pub const ACCESS_PREFIX: &str = "fga_";
 pub const REFRESH_PREFIX: &str = "fgr_";
 pub const API_KEY_PREFIX: &str = "fgk_";
+pub const INVITATION_PREFIX: &str = "fgi_";
 
 /// 32 random bytes, base64url without padding (43 characters).
 pub fn random_secret() -> String {
@@ -77,6 +78,11 @@ pub fn refresh_token_session(token: &str) -> Option<Uuid> {
         return None;
     }
     Uuid::try_parse(id).ok()
+}
+
+/// A one-time invitation token, handed by an admin to the person they invite.
+pub fn new_invitation_token() -> String {
+    format!("{INVITATION_PREFIX}{}", random_secret())
 }
 
 /// A new API key: `(secret shown once, display prefix stored and listed)`.

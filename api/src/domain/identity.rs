@@ -16,6 +16,7 @@ use crate::auth::tokens::{self, hash_secret};
 use crate::auth::{Origin, PasswordHasher, Tenant};
 use crate::db::Db;
 use crate::domain::audit::{Audited, Change};
+use crate::domain::invitations::{self, Joined};
 use crate::domain::{members, now, organizations, validate};
 use crate::error::{AppError, Result};
 use entity::{Role, memberships, organizations as orgs, sessions, used_refresh_tokens, users};
@@ -50,11 +51,43 @@ pub struct IssuedSession {
 }
 
 pub struct SignUp {
-    pub organization_name: String,
-    pub organization_slug: String,
+    /// The organization to create; absent when joining by invitation.
+    pub organization_name: Option<String>,
+    pub organization_slug: Option<String>,
     pub email: String,
     pub password: String,
     pub display_name: String,
+    /// Join the organization that sent this invitation instead of creating one.
+    pub invitation_token: Option<String>,
+}
+
+/// What a sign-up leads to: a new organization, or the one an invitation offers.
+enum Destination {
+    Create { name: String, slug: String },
+    Join { token: String },
+}
+
+fn destination(input: &SignUp) -> Result<Destination> {
+    let required = |field: &str| AppError::validation(field, "is required without an invitation");
+    match (
+        &input.invitation_token,
+        &input.organization_name,
+        &input.organization_slug,
+    ) {
+        (Some(token), None, None) => Ok(Destination::Join {
+            token: token.clone(),
+        }),
+        (Some(_), _, _) => Err(AppError::validation(
+            "input.invitationToken",
+            "joins an existing organization: give no organization name or slug with it",
+        )),
+        (None, Some(name), Some(slug)) => Ok(Destination::Create {
+            name: validate::name("input.organizationName", name, 100)?,
+            slug: validate::slug("input.organizationSlug", slug)?,
+        }),
+        (None, None, _) => Err(required("input.organizationName")),
+        (None, Some(_), None) => Err(required("input.organizationSlug")),
+    }
 }
 
 pub struct Login {
@@ -110,14 +143,16 @@ fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-/// Creates an organization and its owner, a new account.
+/// Creates an organization and its owner, a new account, or, with an invitation token, a new
+/// account that joins the inviting organization (its email must be the invitation's).
 ///
 /// An email that already has an account is a CONFLICT, answered before anything is hashed and
 /// whatever the password: sign-up never checks an existing account's password (that made it a
 /// password oracle beside `login`, outside the lockout). The CONFLICT does tell that the email is
 /// registered; a sign-up form cannot avoid that without sending mail (the account cannot be
 /// created twice), and the per-address throttle bounds how fast anyone can ask. Existing users
-/// create further organizations while logged in, with [`create_organization`].
+/// create further organizations while logged in, with [`create_organization`], and accept
+/// invitations with `acceptInvitation`.
 pub async fn sign_up<C: ConnectionTrait>(
     db: &C,
     hasher: &PasswordHasher,
@@ -125,13 +160,14 @@ pub async fn sign_up<C: ConnectionTrait>(
     input: SignUp,
     origin: &Origin,
 ) -> Result<Audited<IssuedSession>> {
-    let org_name = validate::name("input.organizationName", &input.organization_name, 100)?;
-    let slug = validate::slug("input.organizationSlug", &input.organization_slug)?;
+    let destination = destination(&input)?;
     let email = validate::email("input.email", &input.email)?;
     validate::password("input.password", &input.password)?;
     let display_name = validate::name("input.displayName", &input.display_name, 100)?;
 
-    ensure_slug_free(db, &slug).await?;
+    if let Destination::Create { slug, .. } = &destination {
+        ensure_slug_free(db, slug).await?;
+    }
     let existing = users::Entity::find()
         .filter(users::Column::Email.eq(&email))
         .one(db)
@@ -139,7 +175,7 @@ pub async fn sign_up<C: ConnectionTrait>(
     let user = match existing {
         Some(_) => {
             return Err(AppError::conflict(
-                "an account with this email already exists; log in and use createOrganization",
+                "an account with this email already exists; log in, then createOrganization or acceptInvitation",
             ));
         }
         None => {
@@ -149,7 +185,6 @@ pub async fn sign_up<C: ConnectionTrait>(
                 email: Set(email.clone()),
                 password_hash: Set(hasher.hash(&input.password).await?),
                 display_name: Set(display_name),
-                badge_tag: Set(None),
                 failed_login_attempts: Set(0),
                 locked_until: Set(None),
                 last_login_at: Set(Some(now)),
@@ -159,14 +194,26 @@ pub async fn sign_up<C: ConnectionTrait>(
             row.insert(db).await?
         }
     };
-    let organization = found_organization(db, &org_name, &slug, user.id).await?;
+    let (name, slug) = match destination {
+        Destination::Create { name, slug } => (name, slug),
+        Destination::Join { token } => {
+            let joined = invitations::accept(db, &user, &token).await?;
+            let Joined {
+                membership,
+                organization,
+            } = joined.value;
+            let session = issue(db, settings, user, organization, membership.role, origin).await?;
+            return Ok(Audited::new(session, joined.change));
+        }
+    };
+    let organization = found_organization(db, &name, &slug, user.id).await?;
     let session = issue(db, settings, user, organization, Role::Owner, origin).await?;
     let change = Change {
         organization_id: Some(session.organization.id),
         user_id: Some(session.user.id),
         ..Change::of("organization", session.organization.id)
     }
-    .with(json!({ "name": org_name, "slug": slug, "ownerEmail": email }));
+    .with(json!({ "name": name, "slug": slug, "ownerEmail": email }));
     Ok(Audited::new(session, change))
 }
 

@@ -26,7 +26,7 @@ use crate::error::{AppError, Result};
 use crate::events::{Event, TopicKind};
 use entity::{
     AssetKind, AssetStatus, SessionEnd, assets as asset_rows, machine_sessions as sessions,
-    machines, users,
+    machines,
 };
 
 /// What happened to a session, as published on the `sessions` topic.
@@ -277,13 +277,9 @@ async fn badge_holder<C: ConnectionTrait>(
     tag: &str,
 ) -> Result<Uuid> {
     let unknown = || AppError::validation("input.badgeTag", "unknown badge");
-    let user = users::Entity::find()
-        .filter(users::Column::BadgeTag.eq(tag))
-        .one(db)
-        .await?
-        .ok_or_else(unknown)?;
-    // A badge of someone outside the organization is as unknown as a made-up one.
-    let (membership, _) = members::membership_of(db, tenant.organization_id, user.id)
+    // Looked up among this organization's memberships only: a tag another organization gave
+    // its member is as unknown here as a made-up one.
+    let membership = members::by_badge(db, tenant.organization_id, tag)
         .await?
         .ok_or_else(unknown)?;
     if !role_permissions(membership.role).contains(Permission::SessionsRun) {
@@ -298,7 +294,7 @@ async fn badge_holder<C: ConnectionTrait>(
             "the badge holder may not work on this machine's site",
         ));
     }
-    Ok(user.id)
+    Ok(membership.user_id)
 }
 
 /// An active session the caller may act on: their own, or anyone's with `SessionsManage`.

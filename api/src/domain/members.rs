@@ -9,12 +9,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::permission::role_rank;
-use crate::auth::{PasswordHasher, Permission, Tenant, tokens};
+use crate::auth::{Permission, Tenant};
 use crate::domain::audit::{Audited, Change};
 use crate::domain::page::{self, Page, PageRequest, SortKey};
 use crate::domain::{get_scoped, now, scoped, validate};
 use crate::error::{AppError, Result};
-use entity::{Role, membership_sites, memberships, organizations, sessions, sites, users};
+use entity::{Role, membership_sites, memberships, organizations, sessions, sites};
 
 pub async fn insert_membership<C: ConnectionTrait>(
     db: &C,
@@ -28,6 +28,7 @@ pub async fn insert_membership<C: ConnectionTrait>(
         organization_id: Set(organization_id),
         user_id: Set(user_id),
         role: Set(role),
+        badge_tag: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -46,6 +47,19 @@ pub async fn membership_of<C: ConnectionTrait>(
         .one(db)
         .await?;
     Ok(row.and_then(|(m, o)| o.map(|o| (m, o))))
+}
+
+/// The member of `organization_id` holding badge `tag`. Badges are per membership, so a tag
+/// another organization gave its own member never matches here.
+pub async fn by_badge<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    tag: &str,
+) -> Result<Option<memberships::Model>> {
+    Ok(scoped::<memberships::Entity>(organization_id)
+        .filter(memberships::Column::BadgeTag.eq(tag))
+        .one(db)
+        .await?)
 }
 
 /// `Some(sites)` when the membership is restricted to those sites, `None` for all sites.
@@ -97,7 +111,7 @@ pub async fn get<C: ConnectionTrait>(
 }
 
 /// The caller may only grant, and only touch members holding, roles up to their own.
-fn check_rank(tenant: &Tenant, role: Role, field: &str) -> Result<()> {
+pub(crate) fn check_rank(tenant: &Tenant, role: Role, field: &str) -> Result<()> {
     let own = tenant
         .role()
         .ok_or_else(|| AppError::forbidden("members are managed by people"))?;
@@ -118,28 +132,39 @@ async fn owner_count<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Resul
         .await?)
 }
 
-async fn set_sites<C: ConnectionTrait>(
+/// `site_ids` deduplicated, each checked to be a site of `organization_id`; another
+/// organization's site is absent, as everywhere (NOT_FOUND).
+pub(crate) async fn checked_sites<C: ConnectionTrait>(
     db: &C,
-    tenant: &Tenant,
-    membership_id: Uuid,
+    organization_id: Uuid,
     site_ids: &[Uuid],
-) -> Result<()> {
-    for site_id in site_ids {
-        get_scoped::<sites::Entity, _>(db, tenant.organization_id, *site_id)
+) -> Result<Vec<Uuid>> {
+    let mut unique: Vec<Uuid> = site_ids.to_vec();
+    unique.sort();
+    unique.dedup();
+    for site_id in &unique {
+        get_scoped::<sites::Entity, _>(db, organization_id, *site_id)
             .await
             .map_err(|e| match e {
-                // Another organization's site is absent, as everywhere (docs/ARCHITECTURE.md §4.3).
                 AppError::NotFound(_) => AppError::NotFound("site"),
                 other => other,
             })?;
     }
+    Ok(unique)
+}
+
+/// Restricts a membership to `site_ids` (checked by [`checked_sites`]); empty lifts it.
+pub(crate) async fn set_sites<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    membership_id: Uuid,
+    site_ids: &[Uuid],
+) -> Result<()> {
+    let unique = checked_sites(db, organization_id, site_ids).await?;
     membership_sites::Entity::delete_many()
         .filter(membership_sites::Column::MembershipId.eq(membership_id))
         .exec(db)
         .await?;
-    let mut unique: Vec<Uuid> = site_ids.to_vec();
-    unique.sort();
-    unique.dedup();
     for site_id in unique {
         membership_sites::Entity::insert(membership_sites::ActiveModel {
             membership_id: Set(membership_id),
@@ -149,91 +174,6 @@ async fn set_sites<C: ConnectionTrait>(
         .await?;
     }
     Ok(())
-}
-
-pub struct AddMember {
-    pub email: String,
-    pub display_name: Option<String>,
-    pub role: Role,
-    pub password: Option<String>,
-    pub site_ids: Option<Vec<Uuid>>,
-}
-
-pub struct AddedMember {
-    pub membership: memberships::Model,
-    /// Set when a new account was created without a chosen password: shown once.
-    pub temporary_password: Option<String>,
-}
-
-/// Adds a user (existing, or created here) to the organization.
-pub async fn add<C: ConnectionTrait>(
-    db: &C,
-    hasher: &PasswordHasher,
-    tenant: &Tenant,
-    input: AddMember,
-) -> Result<Audited<AddedMember>> {
-    tenant.require(Permission::MembersManage)?;
-    check_rank(tenant, input.role, "input.role")?;
-    let email = validate::email("input.email", &input.email)?;
-    let existing = users::Entity::find()
-        .filter(users::Column::Email.eq(&email))
-        .one(db)
-        .await?;
-    let (user, temporary_password) = match existing {
-        Some(user) => (user, None),
-        None => {
-            let display_name = match input.display_name.as_deref() {
-                Some(name) => validate::name("input.displayName", name, 100)?,
-                None => email.split('@').next().unwrap_or("member").to_owned(),
-            };
-            let (password, temporary) = match input.password {
-                Some(p) => {
-                    validate::password("input.password", &p)?;
-                    (p, None)
-                }
-                None => {
-                    let p = tokens::random_secret()[..20].to_owned();
-                    (p.clone(), Some(p))
-                }
-            };
-            let now = now();
-            let user = users::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                email: Set(email.clone()),
-                password_hash: Set(hasher.hash(&password).await?),
-                display_name: Set(display_name),
-                badge_tag: Set(None),
-                failed_login_attempts: Set(0),
-                locked_until: Set(None),
-                last_login_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-            (user, temporary)
-        }
-    };
-    if membership_of(db, tenant.organization_id, user.id)
-        .await?
-        .is_some()
-    {
-        return Err(AppError::conflict("this user is already a member"));
-    }
-    let membership = insert_membership(db, tenant.organization_id, user.id, input.role).await?;
-    if let Some(site_ids) = &input.site_ids {
-        set_sites(db, tenant, membership.id, site_ids).await?;
-    }
-    let change = Change::of("member", membership.id).with(json!({
-        "email": email, "role": input.role, "siteIds": input.site_ids,
-    }));
-    Ok(Audited::new(
-        AddedMember {
-            membership,
-            temporary_password,
-        },
-        change,
-    ))
 }
 
 pub struct UpdateMember {
@@ -270,19 +210,18 @@ pub async fn update<C: ConnectionTrait>(
         changes.insert("role".into(), json!(role));
     }
     if let Some(site_ids) = &input.site_ids {
-        set_sites(db, tenant, member.id, site_ids).await?;
+        set_sites(db, tenant.organization_id, member.id, site_ids).await?;
         changes.insert("siteIds".into(), json!(site_ids));
     }
     if let Some(badge) = input.badge_tag {
-        // Badges are physical: one per person, unique across the deployment (a clash is a
-        // CONFLICT from the unique index).
+        // A badge belongs to the membership: unique within this organization only (a clash is
+        // a CONFLICT from `uq_memberships_organization_id_badge_tag`, and can only concern a
+        // member of this organization), and invisible to every other organization.
         let badge = validate::optional_text("input.badgeTag", badge.as_deref(), 64)?;
-        users::Entity::update_many()
-            .filter(users::Column::Id.eq(member.user_id))
-            .col_expr(users::Column::BadgeTag, Expr::value(badge.clone()))
-            .col_expr(users::Column::UpdatedAt, Expr::value(now()))
-            .exec(db)
-            .await?;
+        let mut active = member.into_active_model();
+        active.badge_tag = Set(badge.clone());
+        active.updated_at = Set(now());
+        member = active.update(db).await?;
         // The tag itself is a credential for starting sessions: the audit row only says whether
         // one is set.
         changes.insert("badge".into(), json!(badge.is_some()));

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod commands;
 pub mod estop;
 pub mod identity;
+pub mod invitations;
 pub mod jobs;
 pub mod machine_sessions;
 pub mod maintenance;
@@ -52,6 +53,7 @@ macro_rules! org_owned {
 
 org_owned! {
     memberships => "member",
+    invitations => "invitation",
     api_keys => "API key",
     sites => "site",
     zones => "zone",

@@ -6,13 +6,14 @@ use chrono::{DateTime, Utc};
 use crate::auth::Actor;
 use crate::domain::audit::Change;
 use crate::domain::identity::{self, IssuedSession, Login, SignUp};
+use crate::domain::invitations as invitations_domain;
 use crate::domain::organizations::{self, UpdateOrganization};
 use crate::error::AppError;
 use crate::graphql::api_keys::ApiKey;
 use crate::graphql::common::{Plan, Role};
 use crate::graphql::context::{caller, services, tenant};
 use crate::graphql::mutation::{Mutation, record_outside};
-use entity::{organizations as orgs, users};
+use entity::{invitations, organizations as orgs, users};
 
 pub struct Organization(pub orgs::Model);
 
@@ -59,10 +60,6 @@ impl User {
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
-    /// Badge or RFID tag used to start machine sessions.
-    async fn badge_tag(&self) -> Option<&str> {
-        self.0.badge_tag.as_deref()
-    }
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_login_at
     }
@@ -76,6 +73,32 @@ impl User {
 pub struct OrganizationMembership {
     organization: Organization,
     role: Role,
+}
+
+/// An invitation addressed to the signed-in user's email, as they see it. Accepting or
+/// declining takes the token the inviting admin handed over.
+pub struct ReceivedInvitation(invitations::Model, orgs::Model);
+
+#[Object]
+impl ReceivedInvitation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn organization_name(&self) -> &str {
+        &self.1.name
+    }
+    async fn organization_slug(&self) -> &str {
+        &self.1.slug
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
 }
 
 /// The caller: a signed-in user, or an API key.
@@ -123,6 +146,23 @@ impl Me {
             Actor::ApiKey { scopes, .. } => scopes.iter().map(|s| s.as_str().to_owned()).collect(),
             Actor::User { .. } | Actor::Device => Vec::new(),
         })
+    }
+    /// Pending invitations addressed to the user's email (empty for an API key).
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ReceivedInvitation>> {
+        let tenant = tenant(ctx)?;
+        if tenant.user_id().is_none() {
+            return Ok(Vec::new());
+        }
+        let db = &services(ctx).db.conn;
+        let user = invitations_domain::user_of(db, tenant).await?;
+        let rows = invitations_domain::open_for_email(db, &user.email).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(i, o)| ReceivedInvitation(i, o))
+            .collect())
     }
     /// Every organization the user belongs to (to switch between them).
     async fn organizations(
@@ -195,12 +235,18 @@ impl AuthPayload {
 
 #[derive(InputObject)]
 pub struct SignUpInput {
-    pub organization_name: String,
-    /// Lower-case letters, digits and hyphens; unique across the deployment.
-    pub organization_slug: String,
+    /// The organization to create (required without `invitationToken`).
+    pub organization_name: Option<String>,
+    /// Lower-case letters, digits and hyphens; unique across the deployment (required without
+    /// `invitationToken`).
+    pub organization_slug: Option<String>,
     pub email: String,
     pub password: String,
     pub display_name: String,
+    /// An invitation token: the new account joins the inviting organization (with the offered
+    /// role) instead of creating one. The email must be the one invited. Works also where
+    /// sign-up is disabled.
+    pub invitation_token: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -256,14 +302,16 @@ pub struct IdentityMutation;
 
 #[Object]
 impl IdentityMutation {
-    /// Creates an organization and its owner, and signs the owner in.
+    /// Creates an organization and its owner, and signs the owner in; or, with an invitation
+    /// token, creates an account that joins the inviting organization and signs it in there.
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
         input: SignUpInput,
     ) -> async_graphql::Result<AuthPayload> {
         let services = services(ctx);
-        if !services.signup_enabled {
+        // Disabling sign-up stops new organizations; invited people can still join.
+        if !services.signup_enabled && input.invitation_token.is_none() {
             let err = AppError::forbidden("sign-up is disabled on this deployment");
             let origin = caller(ctx)?.origin();
             crate::graphql::mutation::refuse(services, None, origin, "signUp", None, &err).await;
@@ -281,6 +329,7 @@ impl IdentityMutation {
             email: input.email,
             password: input.password,
             display_name: input.display_name,
+            invitation_token: input.invitation_token,
         };
         let result =
             identity::sign_up(m.tx(), &services.hasher, services.tokens, input, origin).await;

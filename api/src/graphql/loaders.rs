@@ -16,8 +16,8 @@ use crate::db::Db;
 use crate::domain::{assets as asset_domain, members, sites as site_domain, zones as zone_domain};
 use crate::error::AppError;
 use entity::{
-    AssetStatus, api_keys, assets, estop_assets, machine_sessions, machines, robots, sites,
-    telemetry_latest, users, zones,
+    AssetStatus, api_keys, assets, estop_assets, machine_sessions, machines, memberships, robots,
+    sites, telemetry_latest, users, zones,
 };
 
 pub struct AppLoader {
@@ -332,10 +332,14 @@ impl Loader<UserKey> for AppLoader {
     type Value = users::Model;
     type Error = async_graphql::Error;
 
-    /// Users are global identities; the ids asked for always come from rows of the caller's
-    /// organization (memberships, keys, audit rows), which is what scopes this read.
+    /// Users are global identities, belonging to themselves: an organization sees a user's
+    /// profile only while they are its member. A former member (an audit actor, an alert's
+    /// acknowledger, a task's assignee ...) or anyone else resolves to nothing, and the field
+    /// showing them is null; the rows keep the id.
     async fn load(&self, keys: &[UserKey]) -> LoadResult<UserKey, Self::Value> {
         let rows = users::Entity::find()
+            .inner_join(memberships::Entity)
+            .filter(memberships::Column::OrganizationId.eq(self.tenant.organization_id))
             .filter(users::Column::Id.is_in(Self::ids(keys, |k| k.0)))
             .all(&self.db.conn)
             .await

@@ -1090,20 +1090,10 @@ async fn a_site_restricted_member_sees_only_alerts_of_their_sites_and_organizati
         )
         .await,
     );
-    let email = format!("restricted@{}.example.com", f.owner.slug);
-    let body = app
-        .gql(
-            Some(token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
-            json!({ "input": { "email": email, "role": "OPERATOR",
-                               "password": crate::helpers::PASSWORD, "siteIds": [site2] } }),
-        )
-        .await;
-    assert_ok(&body);
-    let login = app
-        .login(&email, crate::helpers::PASSWORD, Some(&f.owner.slug))
-        .await;
-    let restricted = str_of(&login["data"]["login"]["accessToken"]);
+    let restricted = app
+        .member_with_sites(&f.owner, "OPERATOR", Some(&[site2.as_str()]))
+        .await
+        .token;
 
     let seen = alerts(&app, &restricted, json!(null)).await;
     assert_eq!(seen.len(), 2, "{seen:?}");

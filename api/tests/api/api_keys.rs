@@ -365,7 +365,7 @@ async fn a_key_can_neither_create_keys_nor_add_members() {
     let body = app
         .gql(
             Some(&secret),
-            "mutation { addMember(input: { email: \"intruder@example.com\", role: ADMIN }) { member { id } } }",
+            "mutation { inviteMember(input: { email: \"intruder@example.com\", role: ADMIN }) { token } }",
             json!({}),
         )
         .await;

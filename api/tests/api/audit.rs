@@ -391,17 +391,16 @@ async fn a_create_robot_that_fails_half_way_writes_no_asset() {
 }
 
 #[tokio::test]
-async fn an_add_member_that_fails_half_way_leaves_no_account_and_no_membership() {
+async fn an_invitation_that_fails_half_way_leaves_no_invitation_and_no_membership() {
     let app = TestApp::spawn().await;
     let owner = owner(&app).await;
     let site = app.create_site(&owner.token, "plant").await;
     let email = format!("half@{}.example.com", owner.slug);
-    // The user and membership are written before the site list is checked.
     let body = app
         .gql(
             Some(&owner.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
-            json!({ "input": { "email": email, "role": "ENGINEER", "password": PASSWORD,
+            "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { token } }",
+            json!({ "input": { "email": email, "role": "ENGINEER",
                                "siteIds": [site, uuid::Uuid::now_v7().to_string()] } }),
         )
         .await;
@@ -410,29 +409,36 @@ async fn an_add_member_that_fails_half_way_leaves_no_account_and_no_membership()
         matches!(code.as_deref(), Some("NOT_FOUND" | "BAD_USER_INPUT")),
         "{body}"
     );
-    let login = app.login(&email, PASSWORD, None).await;
-    assert_code(&login, "UNAUTHENTICATED");
     let body = app
         .gql(
             Some(&owner.token),
-            "{ members { totalCount nodes { user { email } } } }",
+            "{ members { totalCount } invitations { totalCount } }",
             json!({}),
         )
         .await;
     assert_eq!(body["data"]["members"]["totalCount"], 1, "{body}");
-    // And the same email can be added properly afterwards.
+    assert_eq!(body["data"]["invitations"]["totalCount"], 0, "{body}");
+    // And the same email can be invited properly afterwards, and joins restricted to the site.
+    let token = app
+        .invite(&owner, &email, "ENGINEER", Some(&[site.as_str()]))
+        .await;
+    let joined = app.sign_up_invited(&email, &token).await;
+    assert_ok(&joined);
     let body = app
         .gql(
             Some(&owner.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id sites { id } } } }",
-            json!({ "input": { "email": email, "role": "ENGINEER", "password": PASSWORD, "siteIds": [site] } }),
+            "{ members { nodes { user { email } sites { id } } } }",
+            json!({}),
         )
         .await;
-    assert_ok(&body);
-    assert_eq!(
-        body["data"]["addMember"]["member"]["sites"],
-        json!([{ "id": site }])
-    );
+    let row = body["data"]["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["user"]["email"] == email.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("{email} did not join: {body}"));
+    assert_eq!(row["sites"], json!([{ "id": site }]));
     let login = app.login(&email, PASSWORD, None).await;
     assert_ok(&login);
 }

@@ -254,28 +254,61 @@ impl TestApp {
         .await
     }
 
-    /// Adds a member with `role` to the owner's organization and signs them in.
-    pub async fn member(&self, owner: &Session, role: &str) -> Session {
+    /// Invites `email` to the admin's organization with `role` (and sites), returning the
+    /// invitation token.
+    pub async fn invite(
+        &self,
+        admin: &Session,
+        email: &str,
+        role: &str,
+        site_ids: Option<&[&str]>,
+    ) -> String {
+        let body = self
+            .gql(
+                Some(&admin.token),
+                "mutation($input: InviteMemberInput!) { inviteMember(input: $input) {
+                    token invitation { id } } }",
+                json!({ "input": { "email": email, "role": role, "siteIds": site_ids } }),
+            )
+            .await;
+        let p = &body["data"]["inviteMember"];
+        assert!(p.is_object(), "inviteMember failed: {body}");
+        str_of(&p["token"])
+    }
+
+    /// Signs up a new account for `email` with an invitation token; it joins the inviting
+    /// organization and is signed in there.
+    pub async fn sign_up_invited(&self, email: &str, token: &str) -> Value {
+        self.gql(
+            None,
+            "mutation($input: SignUpInput!) { signUp(input: $input) {
+                accessToken refreshToken role user { id } organization { id slug } } }",
+            json!({ "input": {
+                "email": email, "password": PASSWORD, "displayName": "Invited",
+                "invitationToken": token,
+            }}),
+        )
+        .await
+    }
+
+    /// A new account invited into the owner's organization with `role` and `sites`, signed
+    /// in there (invitation, then sign-up with its token).
+    pub async fn member_with_sites(
+        &self,
+        owner: &Session,
+        role: &str,
+        site_ids: Option<&[&str]>,
+    ) -> Session {
         let email = format!(
             "{}-{}@{}.example.com",
             role.to_lowercase(),
             Uuid::now_v7().simple(),
             owner.slug
         );
-        let body = self
-            .gql(
-                Some(&owner.token),
-                "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
-                json!({ "input": { "email": email, "role": role, "password": PASSWORD } }),
-            )
-            .await;
-        assert!(
-            body["data"]["addMember"].is_object(),
-            "addMember failed: {body}"
-        );
-        let login = self.login(&email, PASSWORD, Some(&owner.slug)).await;
-        let p = &login["data"]["login"];
-        assert!(p.is_object(), "login failed: {login}");
+        let token = self.invite(owner, &email, role, site_ids).await;
+        let body = self.sign_up_invited(&email, &token).await;
+        let p = &body["data"]["signUp"];
+        assert!(p.is_object(), "signUp with an invitation failed: {body}");
         Session {
             token: str_of(&p["accessToken"]),
             refresh_token: str_of(&p["refreshToken"]),
@@ -284,6 +317,45 @@ impl TestApp {
             email,
             slug: owner.slug.clone(),
         }
+    }
+
+    /// `guest` (signed in elsewhere) accepts an invitation to `role` in `admin`'s organization;
+    /// returns the acceptance's response.
+    pub async fn accept(&self, guest: &Session, token: &str) -> Value {
+        self.gql(
+            Some(&guest.token),
+            "mutation($t: String!) { acceptInvitation(input: { token: $t }) {
+                role organization { id slug } } }",
+            json!({ "t": token }),
+        )
+        .await
+    }
+
+    /// `guest`, a user of another organization, is invited into `admin`'s organization with
+    /// `role`, accepts, and is signed in there.
+    pub async fn join(&self, admin: &Session, guest: &Session, role: &str) -> Session {
+        let token = self.invite(admin, &guest.email, role, None).await;
+        let body = self.accept(guest, &token).await;
+        assert!(
+            body["data"]["acceptInvitation"].is_object(),
+            "acceptInvitation failed: {body}"
+        );
+        let login = self.login(&guest.email, PASSWORD, Some(&admin.slug)).await;
+        let p = &login["data"]["login"];
+        assert!(p.is_object(), "login failed: {login}");
+        Session {
+            token: str_of(&p["accessToken"]),
+            refresh_token: str_of(&p["refreshToken"]),
+            user_id: guest.user_id.clone(),
+            organization_id: admin.organization_id.clone(),
+            email: guest.email.clone(),
+            slug: admin.slug.clone(),
+        }
+    }
+
+    /// A new account invited into the owner's organization with `role`, signed in there.
+    pub async fn member(&self, owner: &Session, role: &str) -> Session {
+        self.member_with_sites(owner, role, None).await
     }
 
     /// Creates an API key with `scopes`, returning (id, secret).

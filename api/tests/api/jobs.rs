@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    PASSWORD, Session, TestApp, WS_WAIT, WsClient, assert_bad_input, assert_code, assert_ok, slug,
-    str_of,
+    Session, TestApp, WS_WAIT, WsClient, assert_bad_input, assert_code, assert_ok, slug, str_of,
 };
 
 const JOB_FIELDS: &str = "id name kind priority status payload itemsTotal itemsDone lastItem
@@ -448,21 +447,7 @@ fn v(ids: &[&String]) -> Vec<String> {
 
 /// A member restricted to `sites`, signed in.
 async fn restricted(app: &TestApp, owner: &Session, role: &str, sites: &[&str]) -> String {
-    let email = format!(
-        "restricted-{}@{}.example.com",
-        Uuid::now_v7().simple(),
-        owner.slug
-    );
-    let body = app
-        .gql(
-            Some(&owner.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
-            json!({ "input": { "email": email, "role": role, "password": PASSWORD, "siteIds": sites } }),
-        )
-        .await;
-    assert_ok(&body);
-    let login = app.login(&email, PASSWORD, Some(&owner.slug)).await;
-    str_of(&login["data"]["login"]["accessToken"])
+    app.member_with_sites(owner, role, Some(sites)).await.token
 }
 
 #[tokio::test]

@@ -223,7 +223,7 @@ async fn an_unknown_enum_value_in_variables_is_bad_user_input() {
     let body = app
         .gql(
             Some(&owner.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
+            "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { token } }",
             json!({ "input": { "email": "king@example.com", "role": "KING" } }),
         )
         .await;
@@ -233,7 +233,7 @@ async fn an_unknown_enum_value_in_variables_is_bad_user_input() {
     let body = app
         .gql(
             Some(&owner.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
+            "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { token } }",
             json!({ "input": { "email": "admin@example.com", "role": "admin" } }),
         )
         .await;

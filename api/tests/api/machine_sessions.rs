@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    PASSWORD, Session, TestApp, WS_WAIT, assert_bad_input, assert_code, assert_ok, slug, str_of,
+    Session, TestApp, WS_WAIT, assert_bad_input, assert_code, assert_ok, slug, str_of,
 };
 use api::events::{EventBus, Topic, TopicKind};
 
@@ -225,7 +225,7 @@ async fn a_machine_that_requires_a_badge_refuses_without_one_and_runs_for_the_ba
         &start(&app, &terminal.token, &gated, Some(&viewer_tag)).await,
         "FORBIDDEN",
     );
-    // A badge is one person's: giving the same tag to someone else is a CONFLICT.
+    // A badge is one member's: giving the same tag to another member is a CONFLICT.
     let member = membership_of(&app, &p.owner, &terminal.user_id).await;
     let body = app
         .gql(
@@ -242,18 +242,10 @@ async fn members_restricted_to_other_sites_are_refused() {
     let app = TestApp::spawn().await;
     let p = plant(&app, "sesssite").await;
     let other_site = app.create_site(&p.owner.token, "OTHER").await;
-    let email = format!("elsewhere@{}.example.com", p.owner.slug);
-    let body = app
-        .gql(
-            Some(&p.owner.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id user { id } } } }",
-            json!({ "input": { "email": email, "role": "OPERATOR", "password": PASSWORD, "siteIds": [other_site] } }),
-        )
+    let member = app
+        .member_with_sites(&p.owner, "OPERATOR", Some(&[other_site.as_str()]))
         .await;
-    assert_ok(&body);
-    let elsewhere_user = str_of(&body["data"]["addMember"]["member"]["user"]["id"]);
-    let login = app.login(&email, PASSWORD, Some(&p.owner.slug)).await;
-    let elsewhere = str_of(&login["data"]["login"]["accessToken"]);
+    let (elsewhere_user, elsewhere) = (member.user_id, member.token);
 
     // The machine is on a site they cannot see: NOT_FOUND, as for any unseen asset.
     assert_code(

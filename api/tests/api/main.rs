@@ -14,6 +14,7 @@ mod http_edge;
 mod http_protocol;
 mod identity;
 mod ingest;
+mod invitations;
 mod jobs;
 mod limits;
 mod machine_sessions;

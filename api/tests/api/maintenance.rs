@@ -873,25 +873,8 @@ async fn the_subscription_delivers_only_its_organizations_changes() {
 
 /// A member of `owner`'s organization with `role`, restricted to `site`.
 async fn restricted(app: &TestApp, owner: &Session, role: &str, site: &str) -> (String, String) {
-    let email = format!(
-        "{}-{}@{}.example.com",
-        role.to_lowercase(),
-        Uuid::now_v7().simple(),
-        owner.slug
-    );
-    let body = app
-        .gql(
-            Some(&owner.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { user { id } } } }",
-            json!({ "input": { "email": email, "role": role, "password": crate::helpers::PASSWORD, "siteIds": [site] } }),
-        )
-        .await;
-    assert_ok(&body);
-    let user = str_of(&body["data"]["addMember"]["member"]["user"]["id"]);
-    let login = app
-        .login(&email, crate::helpers::PASSWORD, Some(&owner.slug))
-        .await;
-    (str_of(&login["data"]["login"]["accessToken"]), user)
+    let member = app.member_with_sites(owner, role, Some(&[site])).await;
+    (member.token, member.user_id)
 }
 
 #[tokio::test]

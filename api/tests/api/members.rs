@@ -1,5 +1,5 @@
-//! Members: adding new and existing users, roles and their ranks, the last owner, removal, and
-//! site restrictions.
+//! Members: joining by invitation, roles and their ranks, the last owner, removal, and site
+//! restrictions. (Invitations themselves, badges and profile visibility: `invitations.rs`.)
 
 use serde_json::{Value, json};
 
@@ -7,11 +7,11 @@ use crate::helpers::{
     PASSWORD, Session, TestApp, assert_bad_input, assert_code, assert_ok, slug, str_of,
 };
 
-const ADD_MEMBER: &str = "mutation($input: AddMemberInput!) { addMember(input: $input) {
-    temporaryPassword member { id role user { id email displayName } sites { id code } } } }";
+const INVITE_MEMBER: &str = "mutation($input: InviteMemberInput!) { inviteMember(input: $input) {
+    token invitation { id email role status sites { id code } } } }";
 
-async fn add_member(app: &TestApp, token: &str, input: Value) -> Value {
-    app.gql(Some(token), ADD_MEMBER, json!({ "input": input }))
+async fn invite_member(app: &TestApp, token: &str, input: Value) -> Value {
+    app.gql(Some(token), INVITE_MEMBER, json!({ "input": input }))
         .await
 }
 
@@ -68,100 +68,65 @@ async fn role_of(app: &TestApp, session: &Session) -> Value {
 }
 
 #[tokio::test]
-async fn a_new_user_added_with_a_password_can_log_in() {
+async fn a_new_user_invited_signs_up_with_the_token_and_joins_with_the_offered_role() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up(&slug("addpw")).await;
     let email = format!("Grace@{}.example.com", owner.slug);
-    let body = add_member(
+    let body = invite_member(
         &app,
         &owner.token,
-        json!({ "email": email, "role": "ENGINEER", "password": PASSWORD, "displayName": "Grace" }),
+        json!({ "email": email, "role": "ENGINEER" }),
     )
     .await;
     assert_ok(&body);
-    let p = &body["data"]["addMember"];
-    assert!(p["temporaryPassword"].is_null(), "{body}");
-    assert_eq!(p["member"]["role"], "ENGINEER");
-    assert_eq!(p["member"]["user"]["email"], email.to_lowercase());
-    assert_eq!(p["member"]["user"]["displayName"], "Grace");
-    assert_eq!(p["member"]["sites"], json!([]));
+    let p = &body["data"]["inviteMember"];
+    assert_eq!(p["invitation"]["role"], "ENGINEER");
+    assert_eq!(p["invitation"]["email"], email.to_lowercase());
+    assert_eq!(p["invitation"]["status"], "PENDING");
+    assert_eq!(p["invitation"]["sites"], json!([]));
+    let token = str_of(&p["token"]);
+    assert!(token.starts_with("fgi_"), "{token}");
 
+    // The email's case does not matter.
+    let joined = app.sign_up_invited(&email.to_uppercase(), &token).await;
+    assert_ok(&joined);
+    assert_eq!(joined["data"]["signUp"]["role"], "ENGINEER");
+    assert_eq!(
+        joined["data"]["signUp"]["organization"]["id"],
+        owner.organization_id.as_str()
+    );
     let login = app.login(&email, PASSWORD, None).await;
     assert_ok(&login);
     assert_eq!(login["data"]["login"]["role"], "ENGINEER");
+    // Joining created no organization of their own.
+    let orgs = app
+        .gql(
+            Some(&str_of(&login["data"]["login"]["accessToken"])),
+            "{ me { organizations { organization { id } } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(
-        login["data"]["login"]["organization"]["id"],
-        owner.organization_id.as_str()
+        orgs["data"]["me"]["organizations"].as_array().map(Vec::len),
+        Some(1),
+        "{orgs}"
     );
 }
 
 #[tokio::test]
-async fn a_new_user_added_without_a_password_gets_a_temporary_one_that_works() {
-    let app = TestApp::spawn().await;
-    let owner = app.sign_up(&slug("addtmp")).await;
-    let email = format!("temp.user@{}.example.com", owner.slug);
-    let body = add_member(
-        &app,
-        &owner.token,
-        json!({ "email": email, "role": "VIEWER" }),
-    )
-    .await;
-    assert_ok(&body);
-    let p = &body["data"]["addMember"];
-    let temporary = str_of(&p["temporaryPassword"]);
-    assert!(temporary.len() >= 10, "{temporary}");
-    assert_eq!(
-        p["member"]["user"]["displayName"], "temp.user",
-        "the display name defaults to the email's local part"
-    );
-    let login = app.login(&email, &temporary, None).await;
-    assert_ok(&login);
-    assert_eq!(login["data"]["login"]["role"], "VIEWER");
-}
-
-#[tokio::test]
-async fn an_existing_user_of_another_organization_can_be_added() {
-    let app = TestApp::spawn().await;
-    let owner = app.sign_up(&slug("host")).await;
-    let guest = app.sign_up(&slug("guest")).await;
-    let body = add_member(
-        &app,
-        &owner.token,
-        // A password given for an existing account is ignored, not applied.
-        json!({ "email": guest.email.to_uppercase(), "role": "OPERATOR", "password": "another password" }),
-    )
-    .await;
-    assert_ok(&body);
-    let p = &body["data"]["addMember"];
-    assert!(p["temporaryPassword"].is_null(), "{body}");
-    assert_eq!(p["member"]["user"]["id"], guest.user_id.as_str());
-
-    // Their own password still works, in either organization.
-    let here = app.login(&guest.email, PASSWORD, Some(&owner.slug)).await;
-    assert_ok(&here);
-    assert_eq!(here["data"]["login"]["role"], "OPERATOR");
-    let home = app.login(&guest.email, PASSWORD, Some(&guest.slug)).await;
-    assert_eq!(home["data"]["login"]["role"], "OWNER");
-    assert_code(
-        &app.login(&guest.email, "another password", None).await,
-        "UNAUTHENTICATED",
-    );
-}
-
-#[tokio::test]
-async fn adding_a_member_twice_is_a_conflict() {
+async fn inviting_a_member_is_a_conflict() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up(&slug("twice")).await;
     let viewer = app.member(&owner, "VIEWER").await;
-    let body = add_member(
+    let body = invite_member(
         &app,
         &owner.token,
-        json!({ "email": viewer.email, "role": "ADMIN" }),
+        json!({ "email": viewer.email.to_uppercase(), "role": "ADMIN" }),
     )
     .await;
     assert_code(&body, "CONFLICT");
     // The owner is a member already too.
-    let body = add_member(
+    let body = invite_member(
         &app,
         &owner.token,
         json!({ "email": owner.email, "role": "VIEWER" }),
@@ -176,24 +141,17 @@ async fn adding_a_member_twice_is_a_conflict() {
 }
 
 #[tokio::test]
-async fn add_member_validates_its_input() {
+async fn invite_member_validates_its_input() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up(&slug("addbad")).await;
-    let body = add_member(
+    let body = invite_member(
         &app,
         &owner.token,
         json!({ "email": "nope", "role": "VIEWER" }),
     )
     .await;
     assert_bad_input(&body, "input.email");
-    let body = add_member(
-        &app,
-        &owner.token,
-        json!({ "email": "short.pw@example.com", "role": "VIEWER", "password": "short" }),
-    )
-    .await;
-    assert_bad_input(&body, "input.password");
-    let body = add_member(
+    let body = invite_member(
         &app,
         &owner.token,
         json!({ "email": "bad.site@example.com", "role": "VIEWER", "siteIds": [uuid::Uuid::now_v7().to_string()] }),
@@ -202,15 +160,16 @@ async fn add_member_validates_its_input() {
     // An unknown site is absent, like any other ID the caller cannot see
     // (docs/ARCHITECTURE.md §4.3).
     assert_code(&body, "NOT_FOUND");
-    // None of the refused additions created an account.
-    assert_code(
-        &app.login("bad.site@example.com", PASSWORD, None).await,
-        "UNAUTHENTICATED",
-    );
-    assert_eq!(
-        members(&app, &owner.token).await["data"]["members"]["totalCount"],
-        1
-    );
+    // None of the refused invitations was stored.
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "{ members { totalCount } invitations { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["members"]["totalCount"], 1, "{body}");
+    assert_eq!(body["data"]["invitations"]["totalCount"], 0, "{body}");
 }
 
 #[tokio::test]
@@ -249,10 +208,10 @@ async fn an_admin_can_neither_grant_owner_nor_touch_an_owner() {
     let owner_id = membership_id(&app, &owner.token, &owner.user_id).await;
     let viewer_id = membership_id(&app, &owner.token, &viewer.user_id).await;
 
-    let body = add_member(
+    let body = invite_member(
         &app,
         &admin.token,
-        json!({ "email": "new.owner@example.com", "role": "OWNER", "password": PASSWORD }),
+        json!({ "email": "new.owner@example.com", "role": "OWNER" }),
     )
     .await;
     assert_code(&body, "FORBIDDEN");
@@ -275,10 +234,6 @@ async fn an_admin_can_neither_grant_owner_nor_touch_an_owner() {
 
     assert_eq!(role_of(&app, &owner).await, "OWNER");
     assert_eq!(role_of(&app, &viewer).await, "VIEWER");
-    assert_code(
-        &app.login("new.owner@example.com", PASSWORD, None).await,
-        "UNAUTHENTICATED",
-    );
 
     // What an admin may do: manage roles up to their own.
     let body = update_member(
@@ -365,7 +320,8 @@ async fn with_two_owners_one_can_be_removed() {
 async fn removing_a_member_ends_their_sessions_in_that_organization() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up(&slug("remove")).await;
-    let engineer = app.member(&owner, "ENGINEER").await;
+    let home = app.sign_up(&slug("home")).await;
+    let engineer = app.join(&owner, &home, "ENGINEER").await;
     let id = membership_id(&app, &owner.token, &engineer.user_id).await;
 
     let body = remove_member(&app, &owner.token, &id).await;
@@ -379,15 +335,12 @@ async fn removing_a_member_ends_their_sessions_in_that_organization() {
             .await,
         "UNAUTHENTICATED",
     );
+    // Their session in their own organization is untouched.
+    assert_eq!(role_of(&app, &home).await, "OWNER");
 
-    // Added back, they need a new session: the old one stays revoked.
-    let body = add_member(
-        &app,
-        &owner.token,
-        json!({ "email": engineer.email, "role": "VIEWER" }),
-    )
-    .await;
-    assert_ok(&body);
+    // Invited back, they need a new session: the old one stays revoked.
+    let token = app.invite(&owner, &engineer.email, "VIEWER", None).await;
+    assert_ok(&app.accept(&home, &token).await);
     let me = app
         .gql(Some(&engineer.token), "{ me { role } }", json!({}))
         .await;
@@ -441,19 +394,22 @@ async fn a_site_restricted_member_sees_only_their_sites() {
     let machine_b = app.create_machine(&owner.token, &site_b, "M-B").await;
 
     let email = format!("restricted@{}.example.com", owner.slug);
-    let body = add_member(
+    let body = invite_member(
         &app,
         &owner.token,
-        json!({ "email": email, "role": "ENGINEER", "password": PASSWORD, "siteIds": [site_a] }),
+        json!({ "email": email, "role": "ENGINEER", "siteIds": [site_a] }),
     )
     .await;
     assert_ok(&body);
     assert_eq!(
-        body["data"]["addMember"]["member"]["sites"],
+        body["data"]["inviteMember"]["invitation"]["sites"],
         json!([{ "id": site_a, "code": "SITE-A" }])
     );
-    let login = app.login(&email, PASSWORD, None).await;
-    let token = str_of(&login["data"]["login"]["accessToken"]);
+    let joined = app
+        .sign_up_invited(&email, &str_of(&body["data"]["inviteMember"]["token"]))
+        .await;
+    assert_ok(&joined);
+    let token = str_of(&joined["data"]["signUp"]["accessToken"]);
 
     let sites = app
         .gql(
@@ -564,10 +520,10 @@ async fn only_admins_manage_members() {
     let victim_id = membership_id(&app, &owner.token, &victim.user_id).await;
     for role in ["ENGINEER", "OPERATOR", "VIEWER"] {
         let member = app.member(&owner, role).await;
-        let body = add_member(
+        let body = invite_member(
             &app,
             &member.token,
-            json!({ "email": format!("x-{}@example.com", role.to_lowercase()), "role": "VIEWER", "password": PASSWORD }),
+            json!({ "email": format!("x-{}@example.com", role.to_lowercase()), "role": "VIEWER" }),
         )
         .await;
         assert_code(&body, "FORBIDDEN");
@@ -593,14 +549,10 @@ async fn a_viewer_reads_the_member_list_with_users_and_sites() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up(&slug("list")).await;
     let site = app.create_site(&owner.token, "PLANT").await;
-    let email = format!("restricted@{}.example.com", owner.slug);
-    let body = add_member(
-        &app,
-        &owner.token,
-        json!({ "email": email, "role": "OPERATOR", "password": PASSWORD, "siteIds": [site] }),
-    )
-    .await;
-    assert_ok(&body);
+    let email = app
+        .member_with_sites(&owner, "OPERATOR", Some(&[site.as_str()]))
+        .await
+        .email;
     let viewer = app.member(&owner, "VIEWER").await;
 
     let body = members(&app, &viewer.token).await;
@@ -652,10 +604,10 @@ async fn an_api_key_cannot_manage_members() {
             None,
         )
         .await;
-    let body = add_member(
+    let body = invite_member(
         &app,
         &secret,
-        json!({ "email": "intruder@example.com", "role": "ADMIN", "password": PASSWORD }),
+        json!({ "email": "intruder@example.com", "role": "ADMIN" }),
     )
     .await;
     assert_code(&body, "FORBIDDEN");
@@ -710,16 +662,10 @@ async fn a_site_restricted_member_cannot_reach_zones_of_other_sites() {
     let site_b = app.create_site(&owner.token, "SITE-B").await;
     let zone_a = app.create_zone(&owner.token, &site_a, "ZA").await;
     let zone_b = app.create_zone(&owner.token, &site_b, "ZB").await;
-    let email = format!("zoned@{}.example.com", owner.slug);
-    let body = add_member(
-        &app,
-        &owner.token,
-        json!({ "email": email, "role": "VIEWER", "password": PASSWORD, "siteIds": [site_a] }),
-    )
-    .await;
-    assert_ok(&body);
-    let login = app.login(&email, PASSWORD, None).await;
-    let token = str_of(&login["data"]["login"]["accessToken"]);
+    let token = app
+        .member_with_sites(&owner, "VIEWER", Some(&[site_a.as_str()]))
+        .await
+        .token;
 
     let body = app
         .gql(
@@ -753,14 +699,10 @@ async fn a_site_restricted_member_can_be_removed() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up(&slug("rmsite")).await;
     let site = app.create_site(&owner.token, "PLANT").await;
-    let body = add_member(
-        &app,
-        &owner.token,
-        json!({ "email": "restricted@example.com", "role": "OPERATOR", "siteIds": [site] }),
-    )
-    .await;
-    assert_ok(&body);
-    let id = str_of(&body["data"]["addMember"]["member"]["id"]);
+    let member = app
+        .member_with_sites(&owner, "OPERATOR", Some(&[site.as_str()]))
+        .await;
+    let id = membership_id(&app, &owner.token, &member.user_id).await;
     let body = remove_member(&app, &owner.token, &id).await;
     assert_ok(&body);
     assert_eq!(

@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, Session, TestApp, WS_WAIT, WsClient, assert_ok, str_of};
+use crate::helpers::{Session, TestApp, WS_WAIT, WsClient, assert_ok, str_of};
 use crate::telemetry::{base_time, fleet, ingest_ok, point};
 
 /// How long a subscriber that should receive nothing is watched.
@@ -82,17 +82,7 @@ async fn set_status(app: &TestApp, token: &str, robot: &str, status: &str) {
 
 /// A member restricted to `sites`, signed in.
 async fn restricted_member(app: &TestApp, owner: &Session, role: &str, sites: &[&str]) -> String {
-    let email = format!("restricted@{}.example.com", owner.slug);
-    let body = app
-        .gql(
-            Some(&owner.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
-            json!({ "input": { "email": email, "role": role, "password": PASSWORD, "siteIds": sites } }),
-        )
-        .await;
-    assert_ok(&body);
-    let login = app.login(&email, PASSWORD, Some(&owner.slug)).await;
-    str_of(&login["data"]["login"]["accessToken"])
+    app.member_with_sites(owner, role, Some(sites)).await.token
 }
 
 // ---------------------------------------------------------------------------------------------

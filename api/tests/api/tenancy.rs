@@ -7,9 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    PASSWORD, Session, TestApp, assert_code, assert_ok, error_code, slug, str_of,
-};
+use crate::helpers::{Session, TestApp, assert_code, assert_ok, error_code, slug, str_of};
 
 /// Org B's resources, as seen by org A's tests.
 struct Other {
@@ -29,16 +27,8 @@ async fn other_org(app: &TestApp) -> Other {
     let zone = app.create_zone(t, &site, "b-cell").await;
     let robot = app.create_robot(t, &site, Some(&zone), "b-r1").await;
     let machine = app.create_machine(t, &site, "b-m1").await;
-    let body = app
-        .gql(
-            Some(t),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
-            json!({ "input": { "email": format!("viewer@{}.example.com", owner.slug),
-                               "role": "VIEWER", "password": PASSWORD } }),
-        )
-        .await;
-    assert_ok(&body);
-    let member = str_of(&body["data"]["addMember"]["member"]["id"]);
+    let viewer = app.member(&owner, "VIEWER").await;
+    let member = membership_id(app, &owner, &viewer.user_id).await;
     let (api_key, _) = app.api_key(&owner, &["assets:read"], None).await;
     Other {
         owner,
@@ -239,23 +229,28 @@ async fn every_mutation_on_another_organization_s_ids_is_not_found_and_changes_n
     }
 
     // Site restrictions naming another organization's site: refused, nothing written.
+    let count_invitations = || async {
+        let body = app
+            .gql(Some(&a.token), "{ invitations { totalCount } }", json!({}))
+            .await;
+        body["data"]["invitations"]["totalCount"].clone()
+    };
+    let invitations_before = count_invitations().await;
     let new_email = format!("intruder@{}.example.com", a.slug);
     let body = app
         .gql(
             Some(&a.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
-            json!({ "input": { "email": new_email, "role": "VIEWER", "password": PASSWORD,
-                               "siteIds": [b.site] } }),
+            "mutation($input: InviteMemberInput!) { inviteMember(input: $input) { token } }",
+            json!({ "input": { "email": new_email, "role": "VIEWER", "siteIds": [b.site] } }),
         )
         .await;
     let code = error_code(&body);
     assert!(
         matches!(code.as_deref(), Some("NOT_FOUND" | "BAD_USER_INPUT")),
-        "addMember with B's site: {body}"
+        "inviteMember with B's site: {body}"
     );
-    assert!(body["data"].is_null() || body["data"]["addMember"].is_null());
-    let login = app.login(&new_email, PASSWORD, None).await;
-    assert_code(&login, "UNAUTHENTICATED");
+    assert!(body["data"].is_null() || body["data"]["inviteMember"].is_null());
+    assert_eq!(count_invitations().await, invitations_before);
     let a_membership = membership_id(&app, &a, &a_member.user_id).await;
     let body = app
         .gql(
@@ -277,7 +272,11 @@ async fn every_mutation_on_another_organization_s_ids_is_not_found_and_changes_n
         )
         .await;
     assert_eq!(body["data"]["member"]["sites"], json!([]), "{body}");
-    assert_eq!(snapshot(&app, &b).await, before, "addMember changed org B");
+    assert_eq!(
+        snapshot(&app, &b).await,
+        before,
+        "inviteMember changed org B"
+    );
 
     // Org A is as it was: one robot in its zone, one zone, two members.
     let body = app
@@ -712,17 +711,10 @@ async fn a_member_restricted_to_a_site_sees_and_writes_only_there() {
     let z2 = app.create_zone(&owner.token, &s2, "z2").await;
     app.create_robot(&owner.token, &s1, Some(&z1), "r1").await;
     let r2 = app.create_robot(&owner.token, &s2, Some(&z2), "r2").await;
-    let email = format!("scoped@{}.example.com", owner.slug);
-    let body = app
-        .gql(
-            Some(&owner.token),
-            "mutation($input: AddMemberInput!) { addMember(input: $input) { member { id } } }",
-            json!({ "input": { "email": email, "role": "ENGINEER", "password": PASSWORD, "siteIds": [s1] } }),
-        )
-        .await;
-    assert_ok(&body);
-    let login = app.login(&email, PASSWORD, Some(&owner.slug)).await;
-    let token = str_of(&login["data"]["login"]["accessToken"]);
+    let token = app
+        .member_with_sites(&owner, "ENGINEER", Some(&[s1.as_str()]))
+        .await
+        .token;
 
     let body = app
         .gql(
