@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::members::{self, AddMember, UpdateMember};
 use crate::domain::page::PageRequest;
-use crate::graphql::common::{Conn, Role, TotalCount, connection, page_complexity};
+use crate::graphql::common::{Conn, Role, TotalCount, connection};
 use crate::graphql::context::{parse_id, parse_ids, services, tenant};
 use crate::graphql::identity::User;
 use crate::graphql::loader;
@@ -55,7 +55,6 @@ pub struct MembersQuery;
 #[Object]
 impl MembersQuery {
     /// Members of the organization.
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
