@@ -96,7 +96,8 @@ pub struct Config {
     )]
     pub max_depth: usize,
 
-    /// Highest query complexity accepted (each field costs 1, lists multiply by `first`).
+    /// Highest operation cost accepted (each object in the answer costs 1; pages multiply their
+    /// selection by `first`, `limit` or `maxPoints`; see the README).
     #[arg(
         long,
         env = "FLEETGRAPH_MAX_COMPLEXITY",

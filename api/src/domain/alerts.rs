@@ -854,6 +854,17 @@ pub struct RuleFilter {
     pub enabled: Option<bool>,
 }
 
+impl crate::domain::visibility::Filtered for RuleFilter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        use crate::domain::visibility::{Kind, Refs};
+        Refs::new().with(Kind::Asset, self.asset_id)
+    }
+
+    fn texts(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![("filter.metric", self.metric.as_deref())]
+    }
+}
+
 /// Most rules one list returns (they are few; this bounds a pathological organization).
 pub const MAX_RULES: u64 = 1000;
 
@@ -863,6 +874,7 @@ pub async fn list_rules<C: ConnectionTrait>(
     filter: &RuleFilter,
 ) -> Result<Vec<alert_rules::Model>> {
     tenant.require(Permission::AlertsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     let mut q = visible_rules(tenant);
     if let Some(metric) = &filter.metric {
         q = q.filter(alert_rules::Column::Metric.eq(metric_key("filter.metric", metric)?));
@@ -1171,6 +1183,15 @@ pub struct Filter {
     pub to: Option<DateTime<Utc>>,
 }
 
+impl crate::domain::visibility::Filtered for Filter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        use crate::domain::visibility::{Kind, Refs};
+        Refs::new()
+            .with(Kind::Asset, self.asset_id)
+            .with(Kind::Site, self.site_id)
+    }
+}
+
 const ALL_SEVERITIES: [Severity; 4] = [
     Severity::Info,
     Severity::Warning,
@@ -1226,11 +1247,13 @@ pub async fn list<C: ConnectionTrait>(
     request: &PageRequest,
 ) -> Result<Page<alerts::Model>> {
     tenant.require(Permission::AlertsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::fetch(db, filtered(tenant, filter), &SORT, request).await
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter) -> Result<u64> {
     tenant.require(Permission::AlertsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::count(db, filtered(tenant, filter)).await
 }
 
@@ -1241,6 +1264,7 @@ pub async fn counts<C: ConnectionTrait>(
     filter: &Filter,
 ) -> Result<Vec<(Severity, i64)>> {
     tenant.require(Permission::AlertsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     let mut filter = filter.clone();
     if filter.statuses.is_none() {
         filter.statuses = Some(vec![AlertStatus::Open, AlertStatus::Acknowledged]);

@@ -92,6 +92,22 @@ pub struct Filter {
     pub include_archived: bool,
 }
 
+impl crate::domain::visibility::Filtered for Filter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        use crate::domain::visibility::{Kind, Refs};
+        Refs::new()
+            .with(Kind::Site, self.site_id)
+            .with(Kind::Zone, self.zone_id)
+    }
+
+    fn texts(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![
+            ("filter.vendor", self.vendor.as_deref()),
+            ("filter.search", self.search.as_deref()),
+        ]
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {
     #[default]
@@ -195,11 +211,13 @@ pub async fn list<C: ConnectionTrait>(
     request: &PageRequest,
 ) -> Result<Page<assets::Model>> {
     tenant.require(Permission::AssetsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::fetch(db, filtered(tenant, filter), &sort_key(order), request).await
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter) -> Result<u64> {
     tenant.require(Permission::AssetsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::count(db, filtered(tenant, filter)).await
 }
 

@@ -113,6 +113,22 @@ pub struct Filter {
     pub to: Option<DateTime<Utc>>,
 }
 
+impl crate::domain::visibility::Filtered for Filter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        use crate::domain::visibility::{Kind, Refs};
+        Refs::new()
+            .with(Kind::User, self.actor_user_id)
+            .with(Kind::ApiKey, self.actor_api_key_id)
+    }
+
+    fn texts(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![
+            ("filter.action", self.action.as_deref()),
+            ("filter.resourceType", self.resource_type.as_deref()),
+        ]
+    }
+}
+
 fn filtered(tenant: &Tenant, filter: &Filter) -> Select<audit_logs::Entity> {
     use audit_logs::Column as C;
     let mut q = audit_logs::Entity::find().filter(C::OrganizationId.eq(tenant.organization_id));
@@ -158,10 +174,12 @@ pub async fn list<C: ConnectionTrait>(
     request: &PageRequest,
 ) -> Result<Page<audit_logs::Model>> {
     tenant.require(Permission::AuditRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::fetch(db, filtered(tenant, filter), &SORT, request).await
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter) -> Result<u64> {
     tenant.require(Permission::AuditRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::count(db, filtered(tenant, filter)).await
 }

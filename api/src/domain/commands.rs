@@ -118,6 +118,19 @@ pub struct Filter {
     pub created_to: Option<DateTime<Utc>>,
 }
 
+impl crate::domain::visibility::Filtered for Filter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        use crate::domain::visibility::{Kind, Refs};
+        Refs::new()
+            .with(Kind::Asset, self.asset_id)
+            .with(Kind::Site, self.site_id)
+    }
+
+    fn texts(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![("filter.command", self.command.as_deref())]
+    }
+}
+
 fn filtered(tenant: &Tenant, filter: &Filter) -> Select<commands::Entity> {
     use commands::Column as C;
     let mut q = visible(tenant);
@@ -162,11 +175,13 @@ pub async fn list<C: ConnectionTrait>(
     request: &PageRequest,
 ) -> Result<Page<commands::Model>> {
     tenant.require(Permission::CommandsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::fetch(db, filtered(tenant, filter), &SORT, request).await
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter) -> Result<u64> {
     tenant.require(Permission::CommandsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::count(db, filtered(tenant, filter)).await
 }
 

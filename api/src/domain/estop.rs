@@ -92,6 +92,15 @@ pub struct Filter {
     pub to: Option<DateTime<Utc>>,
 }
 
+impl crate::domain::visibility::Filtered for Filter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        use crate::domain::visibility::{Kind, Refs};
+        Refs::new()
+            .with(Kind::Site, self.site_id)
+            .with(Kind::Asset, self.asset_id)
+    }
+}
+
 fn filtered(tenant: &Tenant, f: &Filter) -> Select<estop_events::Entity> {
     use estop_events::Column as C;
     let mut q = visible(tenant);
@@ -152,6 +161,7 @@ pub async fn list<C: ConnectionTrait>(
     request: &PageRequest,
 ) -> Result<Page<estop_events::Model>> {
     tenant.require(Permission::AssetsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     let request = PageRequest {
         descending: true,
         ..request.clone()
@@ -161,6 +171,7 @@ pub async fn list<C: ConnectionTrait>(
 
 pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter) -> Result<u64> {
     tenant.require(Permission::AssetsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::count(db, filtered(tenant, filter)).await
 }
 

@@ -157,6 +157,19 @@ pub struct Filter {
     pub created_to: Option<DateTime<Utc>>,
 }
 
+impl crate::domain::visibility::Filtered for Filter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        use crate::domain::visibility::{Kind, Refs};
+        Refs::new()
+            .with(Kind::Asset, self.asset_id)
+            .with(Kind::Site, self.site_id)
+    }
+
+    fn texts(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![("filter.kind", self.kind.as_deref())]
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {
     #[default]
@@ -219,11 +232,13 @@ pub async fn list<C: ConnectionTrait>(
     request: &PageRequest,
 ) -> Result<Page<jobs::Model>> {
     tenant.require(Permission::JobsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::fetch(db, filtered(tenant, filter), &sort_key(order), request).await
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter) -> Result<u64> {
     tenant.require(Permission::JobsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::count(db, filtered(tenant, filter)).await
 }
 

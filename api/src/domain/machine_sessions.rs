@@ -110,6 +110,16 @@ pub struct Filter {
     pub to: Option<DateTime<Utc>>,
 }
 
+impl crate::domain::visibility::Filtered for Filter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        use crate::domain::visibility::{Kind, Refs};
+        Refs::new()
+            .with(Kind::Machine, self.machine_id)
+            .with(Kind::User, self.user_id)
+            .with(Kind::Site, self.site_id)
+    }
+}
+
 fn filtered(tenant: &Tenant, f: &Filter) -> Select<sessions::Entity> {
     use sessions::Column as C;
     let mut q = visible(tenant);
@@ -157,6 +167,7 @@ pub async fn list<C: ConnectionTrait>(
     request: &PageRequest,
 ) -> Result<Page<sessions::Model>> {
     tenant.require(Permission::SessionsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     let request = PageRequest {
         descending: true,
         ..request.clone()
@@ -166,6 +177,7 @@ pub async fn list<C: ConnectionTrait>(
 
 pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter) -> Result<u64> {
     tenant.require(Permission::SessionsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::count(db, filtered(tenant, filter)).await
 }
 
@@ -522,6 +534,7 @@ pub async fn utilization<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<Utilization>> {
     tenant.require(Permission::SessionsRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     let (Some(from), Some(to)) = (filter.from, filter.to) else {
         return Err(AppError::validation("from", "from and to are required"));
     };

@@ -219,6 +219,16 @@ pub struct Filter {
     pub due_to: Option<DateTime<Utc>>,
 }
 
+impl crate::domain::visibility::Filtered for Filter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        use crate::domain::visibility::{Kind, Refs};
+        Refs::new()
+            .with(Kind::Asset, self.asset_id)
+            .with(Kind::Site, self.site_id)
+            .with(Kind::User, self.assignee_id)
+    }
+}
+
 fn filtered(tenant: &Tenant, f: &Filter, now: DateTime<Utc>) -> Select<tasks::Entity> {
     use tasks::Column as T;
     let mut q = visible(tenant);
@@ -270,6 +280,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<Page<tasks::Model>> {
     use tasks::Column as T;
     tenant.require(Permission::MaintenanceRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     let limit = request.limit()?;
     let desc = request.descending;
     let dir = if desc { Order::Desc } else { Order::Asc };
@@ -331,6 +342,7 @@ pub async fn list<C: ConnectionTrait>(
 
 pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter) -> Result<u64> {
     tenant.require(Permission::MaintenanceRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     Ok(filtered(tenant, filter, now()).count(db).await?)
 }
 
@@ -366,22 +378,14 @@ pub async fn summary<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Summary> {
     tenant.require(Permission::MaintenanceRead)?;
-    if let Some(id) = asset_id {
-        assets::get(db, tenant, id, None).await?;
-    }
-    if let Some(site) = site_id {
-        // Not `sites::get`: reading a summary needs no `SitesRead` (a `maintenance:read` key).
-        crate::domain::get_scoped::<entity::sites::Entity, _>(db, tenant.organization_id, site)
-            .await?;
-        if !tenant.sees_site(site) {
-            return Err(AppError::NotFound("site"));
-        }
-    }
     let filter = Filter {
         asset_id,
         site_id,
         ..Filter::default()
     };
+    // Visible IDs only, as for every list; reading a summary needs no `SitesRead` or
+    // `AssetsRead` (a `maintenance:read` key).
+    crate::domain::visibility::check(db, tenant, &filter).await?;
     // PostgreSQL sums BIGINT into NUMERIC and averages into NUMERIC: cast both back so the two
     // backends decode the same types.
     let rows: Vec<(MaintenanceStatus, i64, i64, Option<f64>)> = filtered(tenant, &filter, now)

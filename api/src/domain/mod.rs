@@ -24,6 +24,7 @@ pub mod sites;
 pub mod status;
 pub mod telemetry;
 pub mod validate;
+pub mod visibility;
 pub mod zones;
 
 use sea_orm::sea_query::LikeExpr;

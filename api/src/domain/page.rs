@@ -20,6 +20,9 @@ use crate::error::{AppError, Result};
 /// The most rows one page may hold (docs/ARCHITECTURE.md §5.1).
 pub const MAX_PAGE: u64 = 200;
 pub const DEFAULT_PAGE: u64 = 50;
+/// The longest cursor we write: a sort key (a name, at most a few hundred characters) and an id,
+/// in JSON and base64, with room to spare.
+const MAX_CURSOR_CHARS: usize = 2048;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
@@ -34,12 +37,27 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
+    /// A cursor is the client's to hold, so it is input like any other: one that we could not
+    /// have written (too long, or a sort key with control characters such as NUL, which
+    /// PostgreSQL refuses in a text parameter) is BAD_USER_INPUT here, never a database error.
     pub fn decode(field: &str, value: &str) -> Result<Self> {
-        URL_SAFE_NO_PAD
+        let invalid = || AppError::validation(field, "is not a valid cursor");
+        if value.len() > MAX_CURSOR_CHARS {
+            return Err(invalid());
+        }
+        let cursor: Self = URL_SAFE_NO_PAD
             .decode(value)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or_else(|| AppError::validation(field, "is not a valid cursor"))
+            .ok_or_else(invalid)?;
+        if cursor
+            .key
+            .as_deref()
+            .is_some_and(|key| key.chars().any(char::is_control))
+        {
+            return Err(invalid());
+        }
+        Ok(cursor)
     }
 }
 
@@ -183,6 +201,15 @@ mod tests {
         };
         assert_eq!(Cursor::decode("after", &cursor.encode()).unwrap(), cursor);
         assert!(Cursor::decode("after", "not-a-cursor!").is_err());
+        let forged = |key: &str| {
+            Cursor {
+                key: Some(key.into()),
+                id: Uuid::now_v7(),
+            }
+            .encode()
+        };
+        assert!(Cursor::decode("after", &forged("a\u{0}b")).is_err());
+        assert!(Cursor::decode("after", &forged(&"x".repeat(5000))).is_err());
     }
 
     #[test]

@@ -67,6 +67,16 @@ pub struct Filter {
     pub include_archived: bool,
 }
 
+impl crate::domain::visibility::Filtered for Filter {
+    fn refs(&self) -> crate::domain::visibility::Refs {
+        crate::domain::visibility::Refs::new()
+    }
+
+    fn texts(&self) -> Vec<(&'static str, Option<&str>)> {
+        vec![("filter.search", self.search.as_deref())]
+    }
+}
+
 fn filtered(tenant: &Tenant, filter: &Filter) -> Select<sites::Entity> {
     let mut q = visible(tenant);
     if !filter.include_archived {
@@ -119,11 +129,13 @@ pub async fn list<C: ConnectionTrait>(
     request: &PageRequest,
 ) -> Result<Page<sites::Model>> {
     tenant.require(Permission::SitesRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::fetch(db, filtered(tenant, filter), &sort_key(order), request).await
 }
 
 pub async fn count<C: ConnectionTrait>(db: &C, tenant: &Tenant, filter: &Filter) -> Result<u64> {
     tenant.require(Permission::SitesRead)?;
+    crate::domain::visibility::check(db, tenant, filter).await?;
     page::count(db, filtered(tenant, filter)).await
 }
 

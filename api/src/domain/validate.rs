@@ -53,6 +53,17 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Opt
     }
 }
 
+/// The longest text a list filter takes (a search, a vendor, a command key): far above any
+/// stored name, and far below what makes a LIKE pattern expensive (SQLite refuses patterns over
+/// 50,000 bytes as "too complex"; PostgreSQL would scan with them all the same).
+pub const FILTER_TEXT_MAX: usize = 200;
+
+/// Free text that filters a list: at most [`FILTER_TEXT_MAX`] characters, no control characters.
+pub fn filter_text(field: &str, value: &str) -> Result<()> {
+    check_len(field, value, 0, FILTER_TEXT_MAX)?;
+    no_control_chars(field, value)
+}
+
 /// A code (site, zone, asset): letters, digits, `-` and `_`, 1..=32, stored upper-cased so that
 /// `r-01` and `R-01` are the same code.
 pub fn code(field: &str, value: &str) -> Result<String> {

@@ -8,7 +8,7 @@ use crate::auth::Permission;
 use crate::domain::alerts::{self, ManualAlert, RuleFields, RuleFilter};
 use crate::domain::page::PageRequest;
 use crate::graphql::assets::Asset;
-use crate::graphql::common::{Conn, OrderDirection, TotalCount, connection, page_complexity};
+use crate::graphql::common::{Conn, OrderDirection, TotalCount, connection};
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
 use crate::graphql::identity::User;
 use crate::graphql::loader;
@@ -325,7 +325,6 @@ pub struct AlertsQuery;
 #[Object]
 impl AlertsQuery {
     /// The organization's alerts, newest first by default.
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn alerts(
         &self,
         ctx: &Context<'_>,
@@ -383,9 +382,6 @@ impl AlertsQuery {
     /// Every alert change after the cursor `after` (from the beginning without it), in order:
     /// what a client missed while disconnected from the `alerts` subscription. Events carry
     /// the alert as it was then; de-duplicate by alert id and keep the newest.
-    #[graphql(
-        complexity = "child_complexity.saturating_mul(first.map_or(100, |f| f.clamp(1, 500) as usize)).saturating_add(1)"
-    )]
     async fn alert_events(
         &self,
         ctx: &Context<'_>,

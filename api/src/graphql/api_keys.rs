@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::api_keys::{self, CreateApiKey};
 use crate::domain::page::PageRequest;
-use crate::graphql::common::{Conn, TotalCount, connection, page_complexity};
+use crate::graphql::common::{Conn, TotalCount, connection};
 use crate::graphql::context::{parse_id, services, tenant};
 use crate::graphql::identity::User;
 use crate::graphql::loader;
@@ -60,7 +60,6 @@ pub struct ApiKeysQuery;
 #[Object]
 impl ApiKeysQuery {
     /// The organization's API keys (admin).
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn api_keys(
         &self,
         ctx: &Context<'_>,

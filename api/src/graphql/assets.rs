@@ -14,7 +14,7 @@ use crate::domain::telemetry;
 use crate::error::AppError;
 use crate::graphql::commands::{Command, CommandStatus};
 use crate::graphql::common::{
-    AssetKind, AssetStatus, Conn, OrderDirection, TotalCount, connection, page_complexity,
+    AssetKind, AssetStatus, Conn, OrderDirection, TotalCount, connection,
 };
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
 use crate::graphql::jobs::{Job, JobStatus};
@@ -209,7 +209,6 @@ macro_rules! asset_object {
                 Ok(TelemetrySeries(series))
             }
             /// Every status change, newest first, optionally within `[from, to)`.
-            #[graphql(complexity = "page_complexity(child_complexity, first)")]
             async fn status_history(
                 &self,
                 ctx: &Context<'_>,
@@ -233,7 +232,6 @@ macro_rules! asset_object {
             }
             /// The asset's maintenance tasks, soonest due first by default (a filter's
             /// `assetId` is ignored: it is this asset).
-            #[graphql(complexity = "page_complexity(child_complexity, first)")]
             async fn maintenance_tasks(
                 &self,
                 ctx: &Context<'_>,
@@ -245,7 +243,6 @@ macro_rules! asset_object {
                 maintenance_gql::asset_tasks(ctx, self.0.id, first, after, filter, order_by).await
             }
             /// This asset's jobs, newest first, optionally of some statuses.
-            #[graphql(complexity = "page_complexity(child_complexity, first)")]
             async fn jobs(
                 &self,
                 ctx: &Context<'_>,
@@ -256,7 +253,6 @@ macro_rules! asset_object {
                 crate::graphql::jobs::asset_jobs(ctx, self.0.id, first, after, status).await
             }
             /// Commands sent to this asset, newest first, optionally of some statuses.
-            #[graphql(complexity = "page_complexity(child_complexity, first)")]
             async fn commands(
                 &self,
                 ctx: &Context<'_>,
@@ -414,7 +410,6 @@ pub struct AssetsQuery;
 #[Object]
 impl AssetsQuery {
     /// Robots and machines.
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn assets(
         &self,
         ctx: &Context<'_>,
@@ -426,7 +421,6 @@ impl AssetsQuery {
         list_assets(ctx, None, first, after, filter, order_by, Asset::from).await
     }
 
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn robots(
         &self,
         ctx: &Context<'_>,
@@ -447,7 +441,6 @@ impl AssetsQuery {
         .await
     }
 
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn machines(
         &self,
         ctx: &Context<'_>,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::audit;
 use crate::domain::page::PageRequest;
 use crate::graphql::api_keys::ApiKey;
-use crate::graphql::common::{Conn, TotalCount, connection, page_complexity};
+use crate::graphql::common::{Conn, TotalCount, connection};
 use crate::graphql::context::{parse_opt_id, services, tenant};
 use crate::graphql::identity::User;
 use crate::graphql::loader;
@@ -82,7 +82,6 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Every mutation in the organization, successful or refused, newest first (admin).
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn audit_logs(
         &self,
         ctx: &Context<'_>,

@@ -18,9 +18,7 @@ use crate::domain::page::PageRequest;
 use crate::error::AppError;
 use crate::events::{Event, Topic, TopicKind};
 use crate::graphql::assets::Asset;
-use crate::graphql::common::{
-    Conn, OrderDirection, Priority, TotalCount, connection, page_complexity,
-};
+use crate::graphql::common::{Conn, OrderDirection, Priority, TotalCount, connection};
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
 use crate::graphql::identity::User;
 use crate::graphql::loader;
@@ -199,7 +197,6 @@ pub struct CommandsQuery;
 #[Object]
 impl CommandsQuery {
     /// The organization's commands, newest first by default.
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn commands(
         &self,
         ctx: &Context<'_>,
@@ -223,9 +220,6 @@ impl CommandsQuery {
 
     /// The asset's deliverable commands (pending or sent, due, not expired), most urgent
     /// first, without marking anything: devices poll with `fetchPendingCommands`.
-    #[graphql(
-        complexity = "child_complexity.saturating_mul(limit.map_or(20, |l| l.clamp(1, 100) as usize)).saturating_add(1)"
-    )]
     async fn pending_commands(
         &self,
         ctx: &Context<'_>,
@@ -438,7 +432,9 @@ impl CommandsSubscription {
         }
         let asset = parse_id("assetId", &asset_id)?;
         // Another organization's asset, or one outside the caller's sites, is NOT_FOUND.
-        crate::domain::assets::get(&services(ctx).db.conn, &tenant, asset, None).await?;
+        let refs = crate::domain::visibility::Refs::new()
+            .with(crate::domain::visibility::Kind::Asset, Some(asset));
+        crate::graphql::context::ensure_visible(ctx, refs).await?;
         let rx = services(ctx)
             .events
             .subscribe(Topic::new(tenant.organization_id, TopicKind::Commands));

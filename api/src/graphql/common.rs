@@ -114,11 +114,3 @@ pub fn connection<M, N: OutputType>(
         .collect();
     conn
 }
-
-/// Complexity of a connection field: its children, once per requested item.
-pub fn page_complexity(child: usize, first: Option<i32>) -> usize {
-    let n = first.map_or(crate::domain::page::DEFAULT_PAGE as usize, |f| {
-        f.clamp(0, 200) as usize
-    });
-    child.saturating_mul(n.max(1)).saturating_add(1)
-}

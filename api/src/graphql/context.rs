@@ -44,6 +44,15 @@ pub fn parse_id(field: &str, id: &ID) -> Result<Uuid> {
     Uuid::try_parse(id.as_str()).map_err(|_| AppError::validation(field, "is not a valid ID"))
 }
 
+/// NOT_FOUND unless the caller can see every resource `refs` names (see
+/// `domain::visibility`): what subscriptions and other arguments outside a list filter call.
+pub async fn ensure_visible(
+    ctx: &Context<'_>,
+    refs: crate::domain::visibility::Refs,
+) -> Result<()> {
+    crate::domain::visibility::ensure(&services(ctx).db.conn, tenant(ctx)?, &refs).await
+}
+
 pub fn parse_ids(field: &str, ids: &[ID]) -> Result<Vec<Uuid>> {
     ids.iter()
         .enumerate()

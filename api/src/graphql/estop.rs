@@ -7,7 +7,7 @@ use crate::domain::estop::{self as domain, Filter, Target};
 use crate::domain::page::PageRequest;
 use crate::error::AppError;
 use crate::graphql::assets::Asset;
-use crate::graphql::common::{AssetStatus, Conn, TotalCount, connection, page_complexity};
+use crate::graphql::common::{AssetStatus, Conn, TotalCount, connection};
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
 use crate::graphql::identity::User;
 use crate::graphql::loader;
@@ -150,7 +150,6 @@ impl EstopQuery {
     }
 
     /// Emergency stops and their resets, newest first.
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn emergency_stops(
         &self,
         ctx: &Context<'_>,

@@ -11,9 +11,7 @@ use crate::domain::jobs::{self, NewJob, Transition};
 use crate::domain::page::PageRequest;
 use crate::events::{Event, Topic, TopicKind};
 use crate::graphql::assets::Asset;
-use crate::graphql::common::{
-    Conn, OrderDirection, Priority, TotalCount, connection, page_complexity,
-};
+use crate::graphql::common::{Conn, OrderDirection, Priority, TotalCount, connection};
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
 use crate::graphql::identity::User;
 use crate::graphql::loader;
@@ -213,7 +211,6 @@ pub struct JobsQuery;
 #[Object]
 impl JobsQuery {
     /// The organization's jobs, newest first by default.
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,
@@ -457,6 +454,10 @@ impl JobsSubscription {
         tenant.require(Permission::JobsRead)?;
         let asset = parse_opt_id("assetId", asset_id.as_ref())?;
         let site = parse_opt_id("siteId", site_id.as_ref())?;
+        let refs = crate::domain::visibility::Refs::new()
+            .with(crate::domain::visibility::Kind::Asset, asset)
+            .with(crate::domain::visibility::Kind::Site, site);
+        crate::graphql::context::ensure_visible(ctx, refs).await?;
         let rx = services(ctx)
             .events
             .subscribe(Topic::new(tenant.organization_id, TopicKind::Jobs));

@@ -12,7 +12,7 @@ use crate::domain::now;
 use crate::domain::page::PageRequest;
 use crate::events::TopicKind;
 use crate::graphql::assets::Machine;
-use crate::graphql::common::{Conn, TotalCount, connection, page_complexity};
+use crate::graphql::common::{Conn, TotalCount, connection};
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
 use crate::graphql::identity::User;
 use crate::graphql::loader;
@@ -181,7 +181,6 @@ impl MachineSessionsQuery {
     }
 
     /// Machine sessions, newest first.
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn machine_sessions(
         &self,
         ctx: &Context<'_>,
@@ -392,7 +391,7 @@ impl MachineSessionsSubscription {
         site_id: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MachineSessionEvent>> + use<>>
     {
-        session_events(ctx, machine_id, site_id, None)
+        session_events(ctx, machine_id, site_id, None).await
     }
 
     /// Only the warnings: a session will time out at `expiresAt` unless its operator is active.
@@ -409,10 +408,11 @@ impl MachineSessionsSubscription {
             site_id,
             Some(MachineSessionEventType::Expiring),
         )
+        .await
     }
 }
 
-fn session_events(
+async fn session_events(
     ctx: &Context<'_>,
     machine_id: Option<ID>,
     site_id: Option<ID>,
@@ -422,6 +422,10 @@ fn session_events(
     tenant.require(Permission::SessionsRead)?;
     let machine = parse_opt_id("machineId", machine_id.as_ref())?;
     let site = parse_opt_id("siteId", site_id.as_ref())?;
+    let refs = crate::domain::visibility::Refs::new()
+        .with(crate::domain::visibility::Kind::Machine, machine)
+        .with(crate::domain::visibility::Kind::Site, site);
+    crate::graphql::context::ensure_visible(ctx, refs).await?;
     let rx = subscribe(ctx, &tenant, TopicKind::Sessions);
     Ok(events(rx, move |event| {
         let p: SessionPayload = serde_json::from_value(event.payload.clone()).ok()?;

@@ -16,9 +16,7 @@ use crate::domain::now;
 use crate::domain::page::PageRequest;
 use crate::events::TopicKind;
 use crate::graphql::assets::Asset;
-use crate::graphql::common::{
-    AssetStatus, Conn, OrderDirection, Priority, TotalCount, connection, page_complexity,
-};
+use crate::graphql::common::{AssetStatus, Conn, OrderDirection, Priority, TotalCount, connection};
 use crate::graphql::context::{parse_id, parse_opt_id, services, tenant};
 use crate::graphql::identity::User;
 use crate::graphql::loader;
@@ -303,7 +301,6 @@ impl MaintenanceQuery {
     }
 
     /// Maintenance tasks, soonest due first by default.
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn maintenance_tasks(
         &self,
         ctx: &Context<'_>,
@@ -609,6 +606,10 @@ impl MaintenanceSubscription {
         tenant.require(Permission::MaintenanceRead)?;
         let asset = parse_opt_id("assetId", asset_id.as_ref())?;
         let site = parse_opt_id("siteId", site_id.as_ref())?;
+        let refs = crate::domain::visibility::Refs::new()
+            .with(crate::domain::visibility::Kind::Asset, asset)
+            .with(crate::domain::visibility::Kind::Site, site);
+        crate::graphql::context::ensure_visible(ctx, refs).await?;
         let rx = subscribe(ctx, &tenant, TopicKind::Maintenance);
         Ok(events(rx, move |event| {
             let p: TaskPayload = serde_json::from_value(event.payload.clone()).ok()?;

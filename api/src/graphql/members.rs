@@ -7,7 +7,7 @@ use crate::auth::Permission;
 use crate::domain::invitations::{self as invitation_domain, Invite};
 use crate::domain::members::{self, UpdateMember};
 use crate::domain::page::PageRequest;
-use crate::graphql::common::{Conn, Role, TotalCount, connection, page_complexity};
+use crate::graphql::common::{Conn, Role, TotalCount, connection};
 use crate::graphql::context::{parse_id, parse_ids, services, tenant};
 use crate::graphql::identity::{Organization, SuccessPayload, User};
 use crate::graphql::loader;
@@ -136,7 +136,6 @@ pub struct MembersQuery;
 #[Object]
 impl MembersQuery {
     /// Members of the organization.
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -169,7 +168,6 @@ impl MembersQuery {
     }
 
     /// The organization's invitations, newest first (admin).
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn invitations(
         &self,
         ctx: &Context<'_>,

@@ -11,6 +11,7 @@ pub mod common;
 pub mod context;
 pub mod credential_checks;
 pub mod estop;
+pub mod guard;
 pub mod identity;
 pub mod introspection;
 pub mod jobs;
@@ -88,13 +89,19 @@ pub fn build_schema(services: Option<Services>, limits: &Limits) -> AppSchema {
         Subscription::default(),
     )
     .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(64)
     .limit_directives(16)
-    .extension(credential_checks::OneCredentialCheck);
+    .extension(credential_checks::OneCredentialCheck)
+    // Input hygiene and the cost limit, over the whole document (see `guard`): async-graphql's
+    // own complexity limit does not count fields selected through an interface.
+    .extension(guard::Guard {
+        max_cost: u64::try_from(limits.max_complexity).unwrap_or(u64::MAX),
+        introspection: limits.introspection,
+    });
     if !limits.introspection {
         builder = builder
             .disable_introspection()
+            .disable_suggestions()
             .extension(introspection::RefuseIntrospection);
     }
     if let Some(services) = services {

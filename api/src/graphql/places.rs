@@ -8,9 +8,7 @@ use crate::domain::page::PageRequest;
 use crate::domain::sites::{self, SiteFields};
 use crate::domain::zones::{self, NewZone, UpdateZone};
 use crate::graphql::assets::Asset;
-use crate::graphql::common::{
-    AssetStatus, Conn, OrderDirection, TotalCount, connection, page_complexity,
-};
+use crate::graphql::common::{AssetStatus, Conn, OrderDirection, TotalCount, connection};
 use crate::graphql::context::{parse_id, services, tenant};
 use crate::graphql::loader;
 use crate::graphql::loaders::{AssetsOfZone, SiteKey, StatusCountsOfSite, ZonesOfSite};
@@ -156,7 +154,6 @@ pub struct PlacesQuery;
 #[Object]
 impl PlacesQuery {
     /// The organization's sites (those the caller may see).
-    #[graphql(complexity = "page_complexity(child_complexity, first)")]
     async fn sites(
         &self,
         ctx: &Context<'_>,

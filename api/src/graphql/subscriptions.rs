@@ -18,12 +18,16 @@ use uuid::Uuid;
 
 use crate::auth::{Permission, Tenant};
 use crate::domain::alerts::{AlertEventRecord, severity_rank};
+use crate::domain::visibility::{Kind, Refs};
 use crate::error::AppError;
 use crate::events::{Event, Topic, TopicKind};
 use crate::graphql::alerts::{AlertEvent, Severity};
 use crate::graphql::common::AssetStatus;
-use crate::graphql::context::{parse_ids, parse_opt_id, services, tenant};
+use crate::graphql::context::{ensure_visible, parse_ids, parse_opt_id, services, tenant};
 use crate::graphql::telemetry::Quality;
+
+/// The most assets one `telemetry` subscription may name.
+const MAX_ASSET_IDS: usize = 1000;
 
 /// Turns a bus receiver into a stream of the events `keep` maps to items. Lagging ends the
 /// stream with a RESYNC-worthy error instead of buffering without bound.
@@ -152,6 +156,16 @@ impl TelemetrySubscription {
             .map(|ids| parse_ids("assetIds", ids))
             .transpose()?
             .map(|ids| ids.into_iter().collect());
+        if let Some(ids) = &assets {
+            if ids.len() > MAX_ASSET_IDS {
+                return Err(AppError::validation(
+                    "assetIds",
+                    format!("at most {MAX_ASSET_IDS} assets per subscription"),
+                )
+                .into());
+            }
+            ensure_visible(ctx, Refs::new().with_all(Kind::Asset, ids.iter().copied())).await?;
+        }
         let metrics: Option<HashSet<String>> = metrics.map(|m| m.into_iter().collect());
         let rx = subscribe(ctx, &tenant, TopicKind::Telemetry);
         Ok(events(rx, move |event| {
@@ -188,6 +202,8 @@ impl TelemetrySubscription {
         tenant.require(Permission::AlertsRead)?;
         let site = parse_opt_id("siteId", site_id.as_ref())?;
         let asset = parse_opt_id("assetId", asset_id.as_ref())?;
+        let refs = Refs::new().with(Kind::Site, site).with(Kind::Asset, asset);
+        ensure_visible(ctx, refs).await?;
         let min_rank = min_severity.map(|s| severity_rank(s.into()));
         let rx = subscribe(ctx, &tenant, TopicKind::Alerts);
         Ok(events(rx, move |event| {
@@ -220,6 +236,7 @@ impl TelemetrySubscription {
         let tenant = tenant(ctx)?.clone();
         tenant.require(Permission::AssetsRead)?;
         let site = parse_opt_id("siteId", site_id.as_ref())?;
+        ensure_visible(ctx, Refs::new().with(Kind::Site, site)).await?;
         let rx = subscribe(ctx, &tenant, TopicKind::Assets);
         Ok(events(rx, move |event| {
             let p = StatusPayload::deserialize(&event.payload).ok()?;

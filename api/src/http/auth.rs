@@ -1,4 +1,9 @@
 //! Resolving `Authorization: Bearer ...` into a `Caller`, and per-key rate limits.
+//!
+//! An API key's per-minute limit counts operations, not connections: each operation of an HTTP
+//! request (each one of a batch), each WebSocket `subscribe` and each WebSocket
+//! `connection_init` takes one token from the key's bucket ([`Authenticator::admit`]).
+//! Authenticating alone (the WebSocket's periodic re-check, say) takes none.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -17,8 +22,9 @@ use crate::error::{AppError, Result};
 
 pub struct Authenticator {
     db: Db,
-    /// One token bucket per rate-limited API key, created on first use. The limit is per
-    /// process: with N replicas a key gets up to N times its quota (documented in the README).
+    /// One token bucket per rate-limited API key, created (or resized) whenever the key
+    /// authenticates, so that it follows the key's current limit. The limit is per process:
+    /// with N replicas a key gets up to N times its quota (documented in the README).
     limiters: DashMap<Uuid, (u32, Arc<DefaultDirectRateLimiter>)>,
 }
 
@@ -46,10 +52,8 @@ impl Authenticator {
             )),
             Some(Bearer::ApiKey(secret)) => {
                 let key = api_keys::authenticate(&self.db, secret, origin).await?;
-                if let Some(per_minute) = key.rate_limit_per_minute
-                    && let Some(key_id) = key.tenant.api_key_id()
-                {
-                    self.check_rate(key_id, per_minute)?;
+                if let Some(key_id) = key.tenant.api_key_id() {
+                    self.track_limit(key_id, key.rate_limit_per_minute);
                 }
                 Ok(Caller::Tenant(key.tenant))
             }
@@ -71,29 +75,44 @@ impl Authenticator {
         self.authenticate_token(token, origin).await
     }
 
-    fn check_rate(&self, key_id: Uuid, per_minute: u32) -> Result<()> {
-        let Some(quota) = NonZeroU32::new(per_minute) else {
+    /// Keeps the key's bucket in step with its current limit (none: no bucket).
+    fn track_limit(&self, key_id: Uuid, per_minute: Option<u32>) {
+        let Some(quota) = per_minute.and_then(NonZeroU32::new) else {
+            self.limiters.remove(&key_id);
+            return;
+        };
+        let per_minute = quota.get();
+        let fresh = || {
+            (
+                per_minute,
+                Arc::new(RateLimiter::direct(Quota::per_minute(quota))),
+            )
+        };
+        let mut entry = self.limiters.entry(key_id).or_insert_with(fresh);
+        if entry.0 != per_minute {
+            *entry = fresh();
+        }
+    }
+
+    /// Counts one operation of `caller` against its key's limit: `RATE_LIMITED` with the
+    /// seconds until the next one is allowed when the bucket is empty. Sessions and keys
+    /// without a limit are not counted.
+    pub fn admit(&self, caller: &Caller) -> Result<()> {
+        let Caller::Tenant(tenant) = caller else {
             return Ok(());
         };
-        let limiter = {
-            let mut entry = self.limiters.entry(key_id).or_insert_with(|| {
-                (
-                    per_minute,
-                    Arc::new(RateLimiter::direct(Quota::per_minute(quota))),
-                )
-            });
-            if entry.0 != per_minute {
-                *entry = (
-                    per_minute,
-                    Arc::new(RateLimiter::direct(Quota::per_minute(quota))),
-                );
-            }
-            entry.1.clone()
+        let Some(key_id) = tenant.api_key_id() else {
+            return Ok(());
+        };
+        // Cloned out of the map so that no shard lock is held while checking.
+        let Some(limiter) = self.limiters.get(&key_id).map(|entry| entry.1.clone()) else {
+            return Ok(());
         };
         limiter.check().map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             AppError::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
+                // Rounded up: retrying after the advertised time must succeed.
+                retry_after_secs: (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
             }
         })
     }

@@ -253,25 +253,33 @@ async fn execute(
         };
         request.data(caller.clone())
     };
-    let batch = match batch {
-        async_graphql::BatchRequest::Single(r) => async_graphql::BatchRequest::Single(with_data(r)),
-        async_graphql::BatchRequest::Batch(rs) => {
-            async_graphql::BatchRequest::Batch(rs.into_iter().map(with_data).collect())
-        }
+    let (requests, single) = match batch {
+        async_graphql::BatchRequest::Single(r) => (vec![r], true),
+        async_graphql::BatchRequest::Batch(rs) => (rs, false),
     };
-    let response = REQUEST_ID
+    let responses = REQUEST_ID
         .scope(request_id, async {
-            let mut response = state.schema.execute_batch(batch).await;
-            // Inside the scope: masking an internal error logs it with this request's id.
-            match &mut response {
-                async_graphql::BatchResponse::Single(r) => crate::error::finalize_errors(r),
-                async_graphql::BatchResponse::Batch(rs) => {
-                    rs.iter_mut().for_each(crate::error::finalize_errors)
-                }
+            let mut responses = Vec::with_capacity(requests.len());
+            // One after the other, as `execute_batch` does; each operation of a batch counts
+            // against an API key's rate limit on its own, and one over it is refused alone.
+            for request in requests {
+                let mut response = match state.auth.admit(&caller) {
+                    Ok(()) => state.schema.execute(with_data(request)).await,
+                    Err(err) => crate::error::request_error(err),
+                };
+                // Inside the scope: masking an internal error logs it with this request's id.
+                crate::error::finalize_errors(&mut response);
+                responses.push(response);
             }
-            response
+            responses
         })
         .await;
+    let response = match (single, responses.len()) {
+        (true, 1) => {
+            async_graphql::BatchResponse::Single(responses.into_iter().next().unwrap_or_default())
+        }
+        _ => async_graphql::BatchResponse::Batch(responses),
+    };
     protocol::into_http_response(format, response)
 }
 

@@ -17,6 +17,8 @@
 //! | bad JSON, unknown type, missing id/payload, binary   | close 4400                          |
 //! | `subscribe`/`start` before `connection_ack`          | close 4401 Unauthorized             |
 //! | bad credentials in `connection_init`                 | close 4403 Forbidden                |
+//! | `connection_init` over an API key's rate limit       | close 1013 `Try again later: rate limited, retry after N s` |
+//! | `subscribe` over an API key's rate limit             | `error` RATE_LIMITED, socket stays  |
 //! | not acknowledged within `init_timeout`               | close 4408                          |
 //! | `subscribe` with an id still running                 | close 4409 (legacy: restarts it)    |
 //! | a second `connection_init`                           | close 4429                          |
@@ -184,6 +186,12 @@ pub trait WsBackend: Send + Sync + 'static {
     /// Adds what resolvers read (the caller, loaders) to one operation's request.
     fn prepare(&self, request: Request, caller: &Caller) -> Request;
 
+    /// Counts one operation (a `subscribe`, or the `connection_init` itself) against the
+    /// caller's rate limit; `RATE_LIMITED` refuses it.
+    fn admit(&self, _caller: &Caller) -> Result<(), AppError> {
+        Ok(())
+    }
+
     /// Where subscriptions are shared between operations, if they are (see [`shared`]).
     fn shared_streams(&self) -> Option<&SharedStreams> {
         None
@@ -227,6 +235,10 @@ impl WsBackend for AppBackend {
             Caller::Anonymous(_) => request,
         };
         request.data(caller.clone())
+    }
+
+    fn admit(&self, caller: &Caller) -> Result<(), AppError> {
+        self.auth.admit(caller)
     }
 
     fn shared_streams(&self) -> Option<&SharedStreams> {
@@ -675,12 +687,26 @@ impl<E: Executor, B: WsBackend> Connection<E, B> {
 
     fn on_authenticated(&mut self, result: Result<Caller, AppError>) -> Flow {
         match result {
-            Ok(caller) => {
-                self.caller = Some(caller);
-                self.send(&json!({ "type": "connection_ack" }))
-            }
-            Err(AppError::RateLimited { .. }) => {
-                self.refuse_init("rate limit exceeded", 1013, "Try again later: rate limited")
+            Ok(caller) => match self.backend.admit(&caller) {
+                Ok(()) => {
+                    self.caller = Some(caller);
+                    self.send(&json!({ "type": "connection_ack" }))
+                }
+                Err(err) => self.on_authenticated(Err(err)),
+            },
+            Err(AppError::RateLimited { retry_after_secs }) => {
+                // 1013 (RFC 6455 "Try Again Later"): clients reconnect with a backoff, which
+                // is what an exhausted rate limit asks for; the reason says when (README).
+                if self.protocol == Protocol::Legacy {
+                    self.send(&json!({ "type": "connection_error", "payload": {
+                        "message": "rate limit exceeded",
+                        "extensions": { "code": "RATE_LIMITED", "retryAfter": retry_after_secs },
+                    } }))?;
+                }
+                Err(Shutdown::close(
+                    1013,
+                    format!("Try again later: rate limited, retry after {retry_after_secs} s"),
+                ))
             }
             Err(AppError::Internal(err)) => {
                 tracing::error!(error = ?err, "websocket authentication failed");
@@ -763,6 +789,14 @@ impl<E: Executor, B: WsBackend> Connection<E, B> {
                 self.config.max_operations
             );
             let errors = json!([{ "message": message, "extensions": { "code": "RATE_LIMITED" } }]);
+            return self.send(&json!({ "type": "error", "id": id, "payload": errors }));
+        }
+        // Every operation counts against an API key's limit; one over it is refused alone and
+        // the socket stays open.
+        if let Err(err) = self.backend.admit(caller) {
+            let mut response = crate::error::request_error(err);
+            finalize_errors(&mut response);
+            let errors = errors_json(&response.errors);
             return self.send(&json!({ "type": "error", "id": id, "payload": errors }));
         }
 

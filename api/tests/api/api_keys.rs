@@ -466,3 +466,100 @@ async fn keys_are_listed_newest_first_and_revoked_ones_on_request() {
     let all = list_keys(&app, &owner.token, true).await;
     assert_eq!(all["data"]["apiKeys"]["totalCount"], 2);
 }
+
+#[tokio::test]
+async fn every_operation_of_a_batch_counts_against_the_key_s_limit() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&slug("ratebatch")).await;
+    let (_, secret) = app.api_key(&owner, &["assets:read"], Some(3)).await;
+    let batch: Vec<Value> = (0..5)
+        .map(|_| json!({ "query": "{ me { scopes } }" }))
+        .collect();
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header(CONTENT_TYPE, "application/json")
+        .header(AUTHORIZATION, format!("Bearer {secret}"))
+        .body(Value::Array(batch).to_string())
+        .send()
+        .await
+        .unwrap();
+    let bodies: Vec<Value> = response.json().await.unwrap();
+    assert_eq!(bodies.len(), 5);
+    for body in &bodies[..3] {
+        assert_ok(body);
+    }
+    for body in &bodies[3..] {
+        assert_code(body, "RATE_LIMITED");
+        assert!(
+            body["errors"][0]["extensions"]["retryAfter"].as_u64() >= Some(1),
+            "{body}"
+        );
+        assert!(body["data"].is_null(), "{body}");
+    }
+    // The next request is over the limit too.
+    assert_code(&me(&app, &secret).await, "RATE_LIMITED");
+}
+
+#[tokio::test]
+async fn every_operation_on_an_open_websocket_counts_and_the_socket_stays_open() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&slug("ratews")).await;
+    let (_, secret) = app.api_key(&owner, &["assets:read"], Some(5)).await;
+    // The connection itself is one request.
+    let mut ws = app.ws(&secret).await;
+    let mut answered = 0;
+    let mut limited = 0;
+    for i in 0..12 {
+        ws.subscribe(&format!("q{i}"), "{ me { scopes } }", json!({}))
+            .await;
+        let message = ws
+            .next_message(crate::helpers::WS_WAIT)
+            .await
+            .expect("an answer");
+        match message["type"].as_str() {
+            Some("next") => {
+                assert!(message["payload"]["errors"].is_null(), "{message}");
+                answered += 1;
+                let done = ws
+                    .next_message(crate::helpers::WS_WAIT)
+                    .await
+                    .expect("complete");
+                assert_eq!(done["type"], "complete", "{done}");
+            }
+            Some("error") => {
+                let error = &message["payload"][0];
+                assert_eq!(error["extensions"]["code"], "RATE_LIMITED", "{message}");
+                assert!(
+                    error["extensions"]["retryAfter"].as_u64() >= Some(1),
+                    "{message}"
+                );
+                limited += 1;
+            }
+            _ => panic!("unexpected {message}"),
+        }
+    }
+    assert_eq!((answered, limited), (4, 8));
+    // Still open: a ping is answered.
+    ws.send(json!({ "type": "ping" })).await;
+    let pong = ws
+        .next_message(crate::helpers::WS_WAIT)
+        .await
+        .expect("a pong");
+    assert_eq!(pong["type"], "pong");
+
+    // A new connection over the limit is refused with the documented code and reason.
+    let mut refused = app.ws_connect().await;
+    refused
+        .send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {secret}") } }))
+        .await;
+    let (code, reason) = refused
+        .closed(crate::helpers::WS_WAIT)
+        .await
+        .expect("the socket closes");
+    assert_eq!(code, 1013, "{reason}");
+    assert!(
+        reason.starts_with("Try again later: rate limited, retry after "),
+        "{reason}"
+    );
+}

@@ -137,7 +137,7 @@ async fn a_nested_mixed_asset_list_costs_the_same_statements_for_6_and_60_assets
     );
 }
 
-const SITES: &str = "{ sites(first: 200) { edges { node { code
+const SITES: &str = "{ sites(first: 50) { edges { node { code
     zones { code site { code } assets { code site { code } } }
     assetCounts { status count } } } } }";
 

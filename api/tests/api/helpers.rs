@@ -358,6 +358,13 @@ impl TestApp {
         self.member_with_sites(owner, role, None).await
     }
 
+    /// A member of `owner`'s organization restricted to `site_ids`: their access token.
+    pub async fn member_on_sites(&self, owner: &Session, role: &str, site_ids: &[&str]) -> String {
+        self.member_with_sites(owner, role, Some(site_ids))
+            .await
+            .token
+    }
+
     /// Creates an API key with `scopes`, returning (id, secret).
     pub async fn api_key(
         &self,
@@ -499,6 +506,24 @@ pub fn assert_bad_input(body: &Value, field: &str) {
         error_field(body).as_deref(),
         Some(field),
         "expected the error to name {field}, got {body}"
+    );
+}
+
+#[track_caller]
+/// NOT_FOUND, and no data at all: another organization's (or an invisible) ID.
+pub fn assert_not_found(body: &Value, what: &str) {
+    assert_eq!(
+        error_code(body).as_deref(),
+        Some("NOT_FOUND"),
+        "{what}: expected NOT_FOUND, got {body}"
+    );
+    let data = &body["data"];
+    assert!(
+        data.is_null()
+            || data
+                .as_object()
+                .is_some_and(|d| d.values().all(Value::is_null)),
+        "{what}: no data may leak: {body}"
     );
 }
 

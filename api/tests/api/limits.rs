@@ -6,14 +6,14 @@ use crate::helpers::{
     Session, TestApp, assert_bad_input, assert_code, assert_ok, error_field, slug,
 };
 
-/// `sites { edges { node { zones { site { zones { ... id } } } } } }`, `levels` zone/site pairs
-/// deep.
+/// `sites(first: 1) { edges { node { zones { site { zones { ... id } } } } } }`, `levels`
+/// zone/site pairs deep (one site, so that the depth, not the cost, is what a test meets).
 fn nested_query(levels: usize) -> String {
     let mut inner = "id".to_owned();
     for _ in 0..levels {
         inner = format!("zones {{ site {{ {inner} }} }}");
     }
-    format!("{{ sites {{ edges {{ node {{ {inner} }} }} }} }}")
+    format!("{{ sites(first: 1) {{ edges {{ node {{ {inner} }} }} }} }}")
 }
 
 async fn owner(app: &TestApp) -> Session {
@@ -82,14 +82,14 @@ async fn an_overly_complex_query_is_refused() {
         .gql(Some(&owner.token), &format!("{{ a: {page} }}"), json!({}))
         .await;
     assert_ok(&one);
-    // Nine of them under aliases (about 2,400 each against the default 20,000) are not.
+    // Nine of them under aliases (about 2,600 each against the default 20,000) are not.
     let aliased: String = ('a'..='i')
         .map(|alias| format!("{alias}: {page} "))
         .collect();
     let nine = app
         .gql(Some(&owner.token), &format!("{{ {aliased} }}"), json!({}))
         .await;
-    assert_code(&nine, "BAD_USER_INPUT");
+    assert_code(&nine, "COMPLEXITY_LIMIT_EXCEEDED");
     assert!(!has_data(&nine), "{nine}");
 }
 
@@ -116,7 +116,7 @@ async fn the_complexity_limit_is_configurable_and_counts_page_sizes() {
             json!({}),
         )
         .await;
-    assert_code(&body, "BAD_USER_INPUT");
+    assert_code(&body, "COMPLEXITY_LIMIT_EXCEEDED");
     // A page size in a variable counts as well.
     let body = app
         .gql(
@@ -125,7 +125,7 @@ async fn the_complexity_limit_is_configurable_and_counts_page_sizes() {
             json!({ "n": 50 }),
         )
         .await;
-    assert_code(&body, "BAD_USER_INPUT");
+    assert_code(&body, "COMPLEXITY_LIMIT_EXCEEDED");
 }
 
 #[tokio::test]
@@ -272,4 +272,134 @@ async fn wrongly_typed_variables_are_bad_user_input() {
         )
         .await;
     assert_bad_input(&body, "id");
+}
+
+const DAY: &str = r#"from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z""#;
+
+fn cost_of(body: &Value) -> u64 {
+    body["errors"][0]["extensions"]["cost"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("the cost is reported: {body}"))
+}
+
+#[tokio::test]
+async fn fields_selected_through_an_interface_cost_as_much_as_on_the_object() {
+    let app = TestApp::spawn().await;
+    let owner = owner(&app).await;
+    let history = "statusHistory(first: 200) { edges { node { status at } } }";
+    let mut costs = Vec::new();
+    for query in [
+        format!("{{ robots(first: 200) {{ edges {{ node {{ {history} }} }} }} }}"),
+        format!("{{ assets(first: 200) {{ edges {{ node {{ {history} }} }} }} }}"),
+        format!(
+            "{{ assets(first: 200) {{ edges {{ node {{ ... on Robot {{ {history} }} }} }} }} }}"
+        ),
+        format!(
+            "{{ assets(first: 200) {{ edges {{ node {{ ...h }} }} }} }} fragment h on Asset {{ {history} }}"
+        ),
+    ] {
+        let body = app.gql(Some(&owner.token), &query, json!({})).await;
+        assert_code(&body, "COMPLEXITY_LIMIT_EXCEEDED");
+        assert!(!has_data(&body), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["limit"], 20_000, "{body}");
+        costs.push(cost_of(&body));
+    }
+    assert!(
+        costs.iter().all(|c| *c > 20_000 && *c == costs[0]),
+        "{costs:?}"
+    );
+}
+
+#[tokio::test]
+async fn telemetry_costs_its_points_and_lists_cost_their_length() {
+    let app = TestApp::spawn().await;
+    let owner = owner(&app).await;
+    // 200 assets x 2 series x 10,000 points.
+    let series = |alias: &str| {
+        format!(
+            "{alias}: telemetry(metric: \"cpu\", {DAY}, maxPoints: 10000) {{ points {{ ts value }} }}"
+        )
+    };
+    let body = app
+        .gql(
+            Some(&owner.token),
+            &format!(
+                "{{ assets(first: 200) {{ edges {{ node {{ {} {} }} }} }} }}",
+                series("a"),
+                series("b")
+            ),
+            json!({}),
+        )
+        .await;
+    assert_code(&body, "COMPLEXITY_LIMIT_EXCEEDED");
+    assert!(cost_of(&body) > 200 * 2 * 10_000, "{body}");
+    // One chart's worth is fine.
+    let site = app.create_site(&owner.token, "tp").await;
+    let robot = app.create_robot(&owner.token, &site, None, "tp-r").await;
+    let body = app
+        .gql(
+            Some(&owner.token),
+            &format!("query($r: ID!) {{ robot(id: $r) {{ {} }} }}", series("a")),
+            json!({ "r": robot }),
+        )
+        .await;
+    assert_ok(&body);
+    // `telemetrySeries` costs its page size once per series asked for.
+    let many: Vec<Value> = (0..200)
+        .map(|_| json!({ "assetId": robot, "metric": "cpu" }))
+        .collect();
+    let body = app
+        .gql(
+            Some(&owner.token),
+            &format!(
+                "query($s: [SeriesInput!]!) {{ telemetrySeries(series: $s, {DAY}, maxPoints: 100) {{ points {{ value }} }} }}"
+            ),
+            json!({ "s": many }),
+        )
+        .await;
+    assert_code(&body, "COMPLEXITY_LIMIT_EXCEEDED");
+    assert!(cost_of(&body) > 200 * 100, "{body}");
+}
+
+#[tokio::test]
+async fn a_response_reports_its_cost_when_asked() {
+    let app = TestApp::spawn().await;
+    let owner = owner(&app).await;
+    let query = "{ robots(first: 10) { edges { node { id code } } } }";
+    let asked = app
+        .post_graphql(
+            Some(&owner.token),
+            &json!({ "query": query, "extensions": { "cost": true } }),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_ok(&asked);
+    // The connection, then per robot an edge and its node.
+    assert_eq!(asked["extensions"]["cost"], 21, "{asked}");
+    let plain = app.gql(Some(&owner.token), query, json!({})).await;
+    assert_ok(&plain);
+    assert!(plain["extensions"]["cost"].is_null(), "{plain}");
+}
+
+#[tokio::test]
+async fn without_introspection_validation_errors_suggest_no_field_names() {
+    let open = TestApp::spawn().await;
+    let closed = TestApp::spawn_with(|c| c.disable_introspection = true).await;
+    for query in [
+        "{ sitez { totalCount } }",
+        "{ sites(firs: 1) { totalCount } }",
+    ] {
+        let someone = owner(&open).await;
+        let body = open.gql(Some(&someone.token), query, json!({})).await;
+        assert!(body.to_string().contains("Did you mean"), "{query}: {body}");
+        let someone = owner(&closed).await;
+        let body = closed.gql(Some(&someone.token), query, json!({})).await;
+        assert_code(&body, "BAD_USER_INPUT");
+        assert!(
+            !body.to_string().contains("Did you mean"),
+            "{query}: {body}"
+        );
+    }
 }

@@ -827,8 +827,9 @@ async fn nested_task_relations_cost_the_same_statements_for_more_tasks() {
 #[tokio::test]
 async fn the_subscription_delivers_only_its_organizations_changes() {
     let app = TestApp::spawn().await;
-    let (a, _, robot_a) = setup(&app, "mt-sa").await;
+    let (a, site_a, robot_a) = setup(&app, "mt-sa").await;
     let (b, _, robot_b) = setup(&app, "mt-sb").await;
+    let other_robot_a = app.create_robot(&a.token, &site_a, None, "r-2").await;
     let mut ws = app.ws(&a.token).await;
     ws.subscribe(
         "m",
@@ -837,11 +838,22 @@ async fn the_subscription_delivers_only_its_organizations_changes() {
     )
     .await;
     let mut ws_asset = app.ws(&a.token).await;
+    // An asset that does not exist (or is another organization's) is refused at once.
+    ws_asset
+        .subscribe(
+            "none",
+            "subscription($a: ID) { maintenanceUpdated(assetId: $a) { kind } }",
+            json!({ "a": Uuid::now_v7().to_string() }),
+        )
+        .await;
+    let refused = ws_asset.next_message(WS_WAIT).await.expect("a refusal");
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "NOT_FOUND");
     ws_asset
         .subscribe(
             "m",
             "subscription($a: ID) { maintenanceUpdated(assetId: $a) { kind } }",
-            json!({ "a": Uuid::now_v7().to_string() }),
+            json!({ "a": other_robot_a }),
         )
         .await;
     create_ok(&app, &b.token, task_input(&robot_b, "B's")).await;

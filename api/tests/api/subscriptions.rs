@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, TestApp, WS_WAIT, WsClient, assert_ok, str_of};
+use crate::helpers::{TestApp, WS_WAIT, WsClient, assert_ok, str_of};
 use crate::telemetry::{base_time, fleet, ingest_ok, point};
 
 /// How long a subscriber that should receive nothing is watched.
@@ -80,9 +80,15 @@ async fn set_status(app: &TestApp, token: &str, robot: &str, status: &str) {
     assert_ok(&body);
 }
 
-/// A member restricted to `sites`, signed in.
-async fn restricted_member(app: &TestApp, owner: &Session, role: &str, sites: &[&str]) -> String {
-    app.member_with_sites(owner, role, Some(sites)).await.token
+/// The next message is the refusal of operation `id`: an `error` with NOT_FOUND.
+async fn assert_not_found(ws: &mut WsClient, id: &str) {
+    let refused = ws.next_message(WS_WAIT).await.expect("a refusal");
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], id, "{refused}");
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"], "NOT_FOUND",
+        "{refused}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,9 +191,10 @@ async fn a_subscriber_of_another_organization_receives_nothing_of_an_ingest() {
     ours.subscribe("t", TELEMETRY, json!({})).await;
     let mut spy = app.ws(&other.token).await;
     spy.subscribe("t", TELEMETRY, json!({})).await;
-    // Naming the other organization's asset does not help either.
+    // Naming the other organization's asset is refused, before any event.
     spy.subscribe("named", TELEMETRY, json!({ "assets": [robot] }))
         .await;
+    assert_not_found(&mut spy, "named").await;
 
     let t = base_time();
     ingest_ok(&app, &owner.token, json!([point(&robot, "cpu", t, 1.0)])).await;
@@ -245,12 +252,14 @@ async fn a_site_restricted_member_only_receives_readings_and_status_changes_of_t
     let r2 = app
         .create_robot(&owner.token, &elsewhere, None, "r-2")
         .await;
-    let token = restricted_member(&app, &owner, "OPERATOR", &[&mine]).await;
+    let token = app.member_on_sites(&owner, "OPERATOR", &[&mine]).await;
     let mut ws = app.ws(&token).await;
     ws.subscribe("t", TELEMETRY, json!({})).await;
-    // Naming an asset of another site does not widen the stream.
+    // Naming an asset of another site does not widen the stream: it is refused, as the
+    // asset's lookup is NOT_FOUND for this member.
     ws.subscribe("named", TELEMETRY, json!({ "assets": [r2] }))
         .await;
+    assert_not_found(&mut ws, "named").await;
     ws.subscribe("s", STATUS, json!({})).await;
 
     let t = base_time();
@@ -579,7 +588,7 @@ async fn subscriptions_differing_in_selection_variables_organization_or_sites_ge
         .await;
     // Same role, so the same permissions: only the site restriction tells them apart.
     let viewer = app.member(&owner, "VIEWER").await;
-    let restricted = restricted_member(&app, &owner, "VIEWER", &[&mine]).await;
+    let restricted = app.member_on_sites(&owner, "VIEWER", &[&mine]).await;
     let (other, _, theirs) = fleet(&app, "sub-shared-other").await;
     const SMALL: &str = "subscription { telemetry { readings { assetId value } } }";
 
@@ -594,6 +603,7 @@ async fn subscriptions_differing_in_selection_variables_organization_or_sites_ge
     spy.subscribe("all", TELEMETRY, json!({})).await;
     spy.subscribe("named", TELEMETRY, json!({ "assets": [r1] }))
         .await;
+    assert_not_found(&mut spy, "named").await;
 
     let t = base_time();
     ingest_ok(

@@ -7,7 +7,9 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, TestApp, assert_code, assert_ok, error_code, slug, str_of};
+use crate::helpers::{
+    Session, TestApp, assert_code, assert_not_found, assert_ok, error_code, slug, str_of,
+};
 
 /// Org B's resources, as seen by org A's tests.
 struct Other {
@@ -81,23 +83,6 @@ async fn membership_id(app: &TestApp, admin: &Session, user_id: &str) -> String 
     str_of(&node["id"])
 }
 
-#[track_caller]
-fn assert_not_found(body: &Value, what: &str) {
-    assert_eq!(
-        error_code(body).as_deref(),
-        Some("NOT_FOUND"),
-        "{what}: expected NOT_FOUND, got {body}"
-    );
-    let data = &body["data"];
-    assert!(
-        data.is_null()
-            || data
-                .as_object()
-                .is_some_and(|d| d.values().all(Value::is_null)),
-        "{what}: no data may leak: {body}"
-    );
-}
-
 #[tokio::test]
 async fn every_query_by_id_or_code_of_another_organization_is_not_found() {
     let app = TestApp::spawn().await;
@@ -166,22 +151,32 @@ async fn every_query_by_id_or_code_of_another_organization_is_not_found() {
         .await;
     assert_not_found(&body, "assetByCode");
 
-    // Filters by another organization's IDs match nothing.
-    let body = app
-        .gql(
-            Some(&a.token),
-            "query($s: ID!, $z: ID!) {
-                bySite: assets(filter: { siteId: $s, includeArchived: true }) { totalCount nodes { id } }
-                byZone: assets(filter: { zoneId: $z }) { totalCount nodes { id } }
-                robots(filter: { siteId: $s }) { totalCount nodes { id } }
-                machines(filter: { siteId: $s }) { totalCount nodes { id } } }",
-            json!({ "s": b.site, "z": b.zone }),
-        )
-        .await;
-    assert_ok(&body);
-    for list in ["bySite", "byZone", "robots", "machines"] {
-        assert_eq!(body["data"][list]["totalCount"], 0, "{list}: {body}");
-        assert_eq!(body["data"][list]["nodes"], json!([]), "{list}: {body}");
+    // Filters by another organization's IDs are NOT_FOUND too, like the lookups (the whole
+    // table of ID arguments is in `ids.rs`).
+    for (what, query, id) in [
+        (
+            "bySite",
+            "query($id: ID!) { assets(filter: { siteId: $id, includeArchived: true }) { totalCount nodes { id } } }",
+            &b.site,
+        ),
+        (
+            "byZone",
+            "query($id: ID!) { assets(filter: { zoneId: $id }) { totalCount nodes { id } } }",
+            &b.zone,
+        ),
+        (
+            "robots",
+            "query($id: ID!) { robots(filter: { siteId: $id }) { totalCount nodes { id } } }",
+            &b.site,
+        ),
+        (
+            "machines",
+            "query($id: ID!) { machines(filter: { siteId: $id }) { totalCount nodes { id } } }",
+            &b.site,
+        ),
+    ] {
+        let body = app.gql(Some(&a.token), query, json!({ "id": id })).await;
+        assert_not_found(&body, what);
     }
 }
 
@@ -296,7 +291,27 @@ async fn every_mutation_on_another_organization_s_ids_is_not_found_and_changes_n
     assert_eq!(body["data"]["zones"], json!([{ "code": "A-CELL" }]));
     assert_eq!(body["data"]["members"]["totalCount"], 2);
 
-    // The refusals were recorded in A's audit log, none in B's.
+    // The refusals were recorded in A's audit log, none in B's. (Filtering B's log by A's user
+    // is itself NOT_FOUND: A's user is no one B can see.)
+    let body = app
+        .gql(
+            Some(&b.owner.token),
+            "{ auditLogs(first: 200) { nodes { actorUser { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_ok(&body);
+    let nodes = body["data"]["auditLogs"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!nodes.is_empty(), "{body}");
+    assert!(
+        nodes
+            .iter()
+            .all(|n| n["actorUser"]["id"] != json!(a.user_id)),
+        "{body}"
+    );
     let body = app
         .gql(
             Some(&b.owner.token),
@@ -304,8 +319,7 @@ async fn every_mutation_on_another_organization_s_ids_is_not_found_and_changes_n
             json!({ "u": a.user_id }),
         )
         .await;
-    assert_ok(&body);
-    assert_eq!(body["data"]["auditLogs"]["totalCount"], 0);
+    assert_not_found(&body, "B filtering by A's user");
 }
 
 #[tokio::test]
@@ -711,10 +725,7 @@ async fn a_member_restricted_to_a_site_sees_and_writes_only_there() {
     let z2 = app.create_zone(&owner.token, &s2, "z2").await;
     app.create_robot(&owner.token, &s1, Some(&z1), "r1").await;
     let r2 = app.create_robot(&owner.token, &s2, Some(&z2), "r2").await;
-    let token = app
-        .member_with_sites(&owner, "ENGINEER", Some(&[s1.as_str()]))
-        .await
-        .token;
+    let token = app.member_on_sites(&owner, "ENGINEER", &[&s1]).await;
 
     let body = app
         .gql(
