@@ -421,7 +421,14 @@ async fn count_attempt(
         .col_expr(users::Column::FailedLoginAttempts, attempts.add(1))
         .col_expr(users::Column::LockedUntil, lock.into())
         .into_query();
-    update.returning_all();
+    // The columns are named, not `*`: a SQLite connection that prepared this statement before a
+    // migration changed `users` (the pool opens connections before migrating) re-prepares it
+    // with the new columns at its first step, while sqlx keeps the column names of the first
+    // preparation; with `*` the two disagree and decoding the row panics.
+    update.returning(
+        sea_orm::sea_query::Query::returning()
+            .columns(<users::Column as sea_orm::Iterable>::iter()),
+    );
     let statement = db.conn.get_database_backend().build(&update);
     Ok(users::Entity::find()
         .from_raw_sql(statement)
