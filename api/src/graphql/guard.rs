@@ -189,8 +189,13 @@ impl Extension for GuardExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        check_strings(&document, variables)
-            .map_err(|err| async_graphql::Error::from(err).into_server_error(Pos::default()))?;
+        check_strings(&document, variables).map_err(|err| {
+            // The refusal names the argument path in `extensions.field`; it has no place in
+            // the document to point at (GraphQL locations are 1-based, so no `0:0` either).
+            let mut error = async_graphql::Error::from(err).into_server_error(Pos::default());
+            error.locations.clear();
+            error
+        })?;
         let mut state = lock(&self.state);
         let operation = operation(&document, state.operation_name.as_deref());
         state.subscription = operation.is_some_and(|op| op.node.ty == OperationType::Subscription);

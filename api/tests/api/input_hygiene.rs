@@ -144,6 +144,11 @@ async fn a_nul_character_over_the_websocket_is_refused_with_an_error_message() {
         "{message}"
     );
     assert_eq!(message["payload"][0]["extensions"]["field"], "metrics.0");
+    // No made-up `0:0` location: the refusal points at the argument by `field` alone.
+    assert!(
+        message["payload"][0].get("locations").is_none(),
+        "{message}"
+    );
     // The socket stays usable.
     ws.subscribe("q", "query { me { role } }", json!({})).await;
     let answer = ws.next_message(WS_WAIT).await.expect("an answer");
