@@ -280,7 +280,7 @@ async fn a_point_stored_concurrently_by_another_transaction_is_replaced_not_an_e
 #[tokio::test]
 async fn telemetry_storage_settings_apply_and_revert_on_postgres() {
     use migration::Migrator;
-    use migration::sea_orm_migration::{MigrationName, MigratorTrait};
+    use migration::sea_orm_migration::MigratorTrait;
     let app = TestApp::spawn().await;
     if app.db.backend() != DbBackend::Postgres {
         return;
