@@ -63,6 +63,14 @@ impl Limited {
     }
 }
 
+impl From<Limited> for crate::error::AppError {
+    fn from(limited: Limited) -> Self {
+        Self::RateLimited {
+            retry_after_secs: limited.retry_after_secs(),
+        }
+    }
+}
+
 /// The Redis connection the limiters of a process share, with its health.
 pub struct RedisCounters {
     client: redis::Client,

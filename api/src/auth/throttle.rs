@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::Origin;
-use crate::error::{AppError, Result};
-use crate::limits::{KeyedLimiter, Limited, RedisCounters};
+use crate::error::Result;
+use crate::limits::{KeyedLimiter, RedisCounters};
 
 pub struct CredentialThrottle {
     by_address: KeyedLimiter,
@@ -31,17 +31,11 @@ impl CredentialThrottle {
     /// not spend the email's budget.
     pub async fn check(&self, origin: &Origin, email: Option<&str>) -> Result<()> {
         let address = origin.ip.as_deref().unwrap_or("unknown");
-        self.by_address.hit(address).await.map_err(limited)?;
+        self.by_address.hit(address).await?;
         if let Some(email) = email {
             let email = email.trim().to_lowercase();
-            self.by_email.hit(&email).await.map_err(limited)?;
+            self.by_email.hit(&email).await?;
         }
         Ok(())
-    }
-}
-
-fn limited(limited: Limited) -> AppError {
-    AppError::RateLimited {
-        retry_after_secs: limited.retry_after_secs(),
     }
 }

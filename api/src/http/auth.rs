@@ -19,6 +19,7 @@ use crate::auth::{Actor, Caller, Origin};
 use crate::db::Db;
 use crate::domain::{api_keys, identity};
 use crate::error::{AppError, Result};
+use crate::limits::Limited;
 
 pub struct Authenticator {
     db: Db,
@@ -109,11 +110,11 @@ impl Authenticator {
             return Ok(());
         };
         limiter.check().map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            AppError::RateLimited {
-                // Rounded up: retrying after the advertised time must succeed.
-                retry_after_secs: (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
+            // Rounded up by `Limited`: retrying after the advertised time must succeed.
+            Limited {
+                retry_after: not_until.wait_time_from(DefaultClock::default().now()),
             }
+            .into()
         })
     }
 }
