@@ -215,6 +215,16 @@ pub struct Config {
     )]
     pub ws_max_operations: usize,
 
+    /// Seconds between two UPDATED events of one alert on an `alerts` subscription when only
+    /// its value changed (a change of severity, status or acknowledgement is sent at once).
+    #[arg(
+        long,
+        env = "FLEETGRAPH_ALERT_UPDATE_INTERVAL_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub alert_update_interval_seconds: u64,
+
     /// Seconds between retention sweeps of old telemetry.
     #[arg(
         long,

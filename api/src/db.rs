@@ -10,7 +10,7 @@ use migration::sea_orm_migration::MigratorTrait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -137,7 +137,20 @@ impl Db {
             Some(gate) => Some(gate.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.conn.begin().await?;
+        // The gate serialises the writers of this process only. Another process (a second
+        // replica on the same file) can still hold the write lock, and a deferred transaction
+        // that read first and then upgrades fails at once with SQLITE_BUSY. An IMMEDIATE one
+        // takes the write lock at BEGIN, where busy_timeout does wait for the other writer.
+        let tx = if gate.is_some() {
+            self.conn
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?
+        } else {
+            self.conn.begin().await?
+        };
         Ok(WriteTx { tx, _gate: gate })
     }
 

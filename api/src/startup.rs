@@ -79,6 +79,9 @@ impl Application {
                 refresh_grace: chrono::Duration::seconds(config.refresh_grace_seconds.max(0)),
             },
             signup_enabled: !config.disable_signup,
+            alert_update_interval: std::time::Duration::from_secs(
+                config.alert_update_interval_seconds,
+            ),
         };
         let limits = Limits {
             max_depth: config.max_depth,

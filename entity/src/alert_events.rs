@@ -6,10 +6,12 @@ use crate::enums::AlertEventKind;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "alert_events")]
 pub struct Model {
-    /// The resync cursor, assigned by the database in increasing order.
-    #[sea_orm(primary_key)]
-    pub seq: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
     pub organization_id: Uuid,
+    /// The resync cursor: 1, 2, 3 ... within the organization, taken from its
+    /// `alert_sequences` row in the transaction that appends the event.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub seq: i64,
     pub alert_id: Uuid,
     pub kind: AlertEventKind,
     #[sea_orm(column_type = "JsonBinary")]

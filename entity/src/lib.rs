@@ -6,12 +6,14 @@
 /// Since when a rule with `for_seconds > 0` has been breached on one asset (`since_ts`, epoch
 /// ms) and at which severity, keyed by (rule, asset).
 pub mod alert_breaches;
-/// The alert event log clients resync from: `seq` is the cursor, assigned by the database in
-/// increasing order (autoincrement on SQLite, identity on PostgreSQL).
+/// The alert event log clients resync from, keyed by (organization, seq): `seq` is the cursor,
+/// numbered per organization so that no tenant sees another's activity in it.
 pub mod alert_events;
 /// A threshold rule on one metric, for one asset or (`asset_id` null) every asset of the
 /// organization.
 pub mod alert_rules;
+/// The last alert event number of each organization (see `alert_events`).
+pub mod alert_sequences;
 /// An alert raised by a rule, by an asset going offline, or by a person. At most one unresolved
 /// alert exists per (rule, asset) and one unresolved offline alert per asset (partial unique
 /// indexes `uq_alerts_open_rule_asset` and `uq_alerts_open_offline`).

@@ -1,6 +1,7 @@
 pub use super::alert_breaches::Entity as AlertBreaches;
 pub use super::alert_events::Entity as AlertEvents;
 pub use super::alert_rules::Entity as AlertRules;
+pub use super::alert_sequences::Entity as AlertSequences;
 pub use super::alerts::Entity as Alerts;
 pub use super::api_keys::Entity as ApiKeys;
 pub use super::asset_status_history::Entity as AssetStatusHistory;

@@ -22,6 +22,7 @@ mod m20261129_000009_telemetry_points_checked_per_batch;
 mod m20261130_000010_telemetry_metric_byte_order;
 mod m20261130_000011_telemetry_state_fillfactor;
 mod m20261204_000013_invitations_and_member_badges;
+mod m20261204_000014_alert_events_per_organization;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_telemetry_metric_byte_order::Migration),
             Box::new(m20261130_000011_telemetry_state_fillfactor::Migration),
             Box::new(m20261204_000013_invitations_and_member_badges::Migration),
+            Box::new(m20261204_000014_alert_events_per_organization::Migration),
         ]
     }
 }
@@ -77,6 +79,7 @@ mod tests {
             "alert_events",
             "alert_breaches",
             "invitations",
+            "alert_sequences",
         ] {
             assert!(manager.has_table(table).await?, "{table} missing");
         }
@@ -102,8 +105,8 @@ mod tests {
         Ok(())
     }
 
-    /// The alert constraints SQLite cannot express the obvious way: the partial unique indexes
-    /// and `alert_events.seq` as an autoincrementing rowid alias.
+    /// The alert constraints SQLite cannot express the obvious way: the partial unique indexes;
+    /// and `alert_events` keyed by (organization, seq).
     #[tokio::test]
     async fn alert_constraints_on_sqlite() -> Result<(), DbErr> {
         let db = Database::connect("sqlite::memory:").await?;
@@ -157,23 +160,20 @@ mod tests {
             "a second unresolved offline alert for the same asset"
         );
 
-        for _ in 0..2 {
-            db.execute_unprepared(&format!(
-                "INSERT INTO alert_events (organization_id, alert_id, kind, payload, created_at) \
-                 VALUES ('o', '1', 'raised', '{{}}', {now})"
-            ))
-            .await?;
-        }
-        let seqs: Vec<i64> = db
-            .query_all_raw(sea_orm_migration::sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                "SELECT seq FROM alert_events ORDER BY seq",
-            ))
-            .await?
-            .iter()
-            .map(|row| row.try_get("", "seq"))
-            .collect::<Result<_, _>>()?;
-        assert_eq!(seqs, [1, 2]);
+        // Migration 000014: the cursor is numbered per organization, and a number is taken
+        // once within it.
+        let event = |seq: i64| {
+            format!(
+                "INSERT INTO alert_events (organization_id, seq, alert_id, kind, payload, \
+                 created_at) VALUES ('o', {seq}, '1', 'raised', '{{}}', {now})"
+            )
+        };
+        db.execute_unprepared(&event(1)).await?;
+        db.execute_unprepared(&event(2)).await?;
+        assert!(
+            db.execute_unprepared(&event(2)).await.is_err(),
+            "the same cursor twice in one organization"
+        );
         Ok(())
     }
 
@@ -309,6 +309,38 @@ mod tests {
         assert!(!manager.has_column("users", "badge_tag").await?);
         assert!(manager.has_table("invitations").await?);
         let badges = |sql: &'static str| {
+    /// Migration 000014 renumbers the alert event log per organization in its old order, loses
+    /// no event, continues each organization's sequence after its last event, and goes back to
+    /// one global sequence (every event kept) when rolled back.
+    #[tokio::test]
+    async fn alert_events_are_renumbered_per_organization() -> Result<(), DbErr> {
+        use sea_orm_migration::sea_orm::Statement;
+        let db = Database::connect("sqlite::memory:").await?;
+        Migrator::up(&db, Some(11)).await?;
+        let now = "'2026-01-01T00:00:00Z'";
+        for org in ["a", "b"] {
+            db.execute_unprepared(&format!(
+                "INSERT INTO organizations (id, name, slug, plan, settings, created_at, updated_at) \
+                 VALUES ('{org}', 'O', '{org}', 'free', '{{}}', {now}, {now})"
+            ))
+            .await?;
+            db.execute_unprepared(&format!(
+                "INSERT INTO alerts (id, organization_id, kind, severity, status, title, source, \
+                 first_seen_at, last_seen_at, created_at, updated_at) \
+                 VALUES ('{org}1', '{org}', 'manual', 'critical', 'open', 't', 's', \
+                 {now}, {now}, {now}, {now})"
+            ))
+            .await?;
+        }
+        // Interleaved, as one global sequence numbered them: a b a a b.
+        for (n, org) in ["a", "b", "a", "a", "b"].into_iter().enumerate() {
+            db.execute_unprepared(&format!(
+                "INSERT INTO alert_events (organization_id, alert_id, kind, payload, created_at) \
+                 VALUES ('{org}', '{org}1', 'raised', '{{\"n\": {n}}}', {now})"
+            ))
+            .await?;
+        }
+        let rows = |sql: &'static str| {
             let db = &db;
             async move {
                 db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -318,6 +350,9 @@ mod tests {
                         Ok((
                             row.try_get::<String>("", "id")?,
                             row.try_get::<Option<String>>("", "badge_tag")?,
+                            row.try_get::<String>("", "o")?,
+                            row.try_get::<i64>("", "s")?,
+                            row.try_get::<String>("", "p")?,
                         ))
                     })
                     .collect::<Result<Vec<_>, DbErr>>()
@@ -365,6 +400,46 @@ mod tests {
                 ("m4".to_owned(), None),
             ]
         );
+        let events = "SELECT organization_id AS o, seq AS s, CAST(payload AS TEXT) AS p \
+                      FROM alert_events ORDER BY organization_id, seq";
+        Migrator::up(&db, None).await?;
+        let renumbered = rows(events).await?;
+        let expected: Vec<(String, i64, String)> = [
+            ("a", 1, 0),
+            ("a", 2, 2),
+            ("a", 3, 3),
+            ("b", 1, 1),
+            ("b", 2, 4),
+        ]
+        .into_iter()
+        .map(|(o, s, n)| (o.to_owned(), s, format!("{{\"n\": {n}}}")))
+        .collect();
+        assert_eq!(renumbered, expected);
+        let last = rows(
+            "SELECT organization_id AS o, last_seq AS s, '' AS p FROM alert_sequences \
+             ORDER BY organization_id",
+        )
+        .await?;
+        assert_eq!(
+            last,
+            [
+                ("a".into(), 3, String::new()),
+                ("b".into(), 2, String::new())
+            ]
+        );
+
+        // Down: one global sequence again, every event kept.
+        Migrator::down(&db, Some(1)).await?;
+        let global = rows(
+            "SELECT organization_id AS o, seq AS s, CAST(payload AS TEXT) AS p \
+             FROM alert_events ORDER BY seq",
+        )
+        .await?;
+        assert_eq!(global.len(), 5);
+        let seqs: Vec<i64> = global.iter().map(|(_, s, _)| *s).collect();
+        assert_eq!(seqs, [1, 2, 3, 4, 5]);
+        Migrator::up(&db, None).await?;
+        assert_eq!(rows(events).await?.len(), 5);
         Ok(())
     }
 }

@@ -6,9 +6,9 @@
 //! enforces it as well); further breaches update it, a value back inside the clear level
 //! resolves it.
 //!
-//! Every change of an alert appends one `alert_events` row whose `seq` is the cursor clients resync
-//! from (docs/ARCHITECTURE.md §8.4), and yields one bus event carrying the same data, so
-//! subscribers never read the database per event.
+//! Every change of an alert appends one `alert_events` row whose `seq` is the cursor clients
+//! resync from (docs/ARCHITECTURE.md §8.4): 1, 2, 3 ... per organization, in commit order. It yields one bus
+//! event carrying the same data, so subscribers read the database only to fill a gap.
 //!
 //! Choices worth knowing:
 //! - Idempotent ingest: per (rule, asset) the newest `last_seen_at` of its recent alerts is a
@@ -27,7 +27,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, OnConflict, Query};
+use sea_orm::sea_query::{Condition, Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select, Statement,
@@ -44,7 +44,7 @@ use crate::error::{AppError, Result};
 use crate::events::{Event, TopicKind};
 use entity::{
     AlertDirection, AlertEventKind, AlertKind, AlertStatus, Quality, Severity, alert_breaches,
-    alert_events, alert_rules, alerts, assets as asset_rows,
+    alert_events, alert_rules, alert_sequences, alerts, assets as asset_rows,
 };
 
 /// Longest `for_seconds` a rule may ask for (one day).
@@ -88,15 +88,15 @@ fn ms_to_time(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
-/// Serialises the alert-event log of one organization on PostgreSQL.
+/// Serialises the alert changes of one organization on PostgreSQL.
 ///
-/// `seq` comes from a sequence, which hands out numbers at INSERT time, not at COMMIT: two
-/// concurrent transactions could commit seq 11 before seq 10, and a client that resynced in
-/// between (`after: 11`) would never see 10. Holding a per-organization transaction lock from
-/// before the alert state is read until commit makes seq order equal commit order within the
-/// organization, and also makes the read of open alerts current (no two evaluations of the
-/// same organization race to open the same alert). SQLite needs none of this: the write gate
-/// already serialises write transactions.
+/// Taken before the alert state is read and held until commit, it makes that read current: no
+/// two evaluations of the same organization race to open the same alert, and an acknowledgement
+/// never works on a stale status. It also serialises the organization's event log, whose `seq`
+/// must be taken in commit order (a client that resumed `after: 11` must never be handed 10
+/// later); the counter row of [`take_seqs`] guarantees that by itself, the lock makes the wait
+/// happen before any work. SQLite needs none of this: the write gate already serialises write
+/// transactions.
 ///
 /// Returns whether it took a lock (PostgreSQL), after which the alert state must be read anew.
 pub async fn lock_alert_log<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<bool> {
@@ -175,6 +175,32 @@ fn open_alert(
     }
 }
 
+/// Takes the next `n` numbers of the organization's alert event sequence and returns the
+/// first. The upsert locks the organization's `alert_sequences` row until commit, so a
+/// concurrent writer of the same organization (on any replica) waits and then continues after
+/// these numbers: numbers are taken in commit order, and a rollback gives them back (no gaps).
+async fn take_seqs<C: ConnectionTrait>(db: &C, organization_id: Uuid, n: i64) -> Result<i64> {
+    use alert_sequences::Column as S;
+    use sea_orm::sea_query::ExprTrait as _;
+    let row = alert_sequences::ActiveModel {
+        organization_id: Set(organization_id),
+        last_seq: Set(n),
+    };
+    let last = alert_sequences::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(S::OrganizationId)
+                .value(
+                    S::LastSeq,
+                    Expr::col((alert_sequences::Entity, S::LastSeq)).add(n),
+                )
+                .to_owned(),
+        )
+        .exec_with_returning(db)
+        .await?
+        .last_seq;
+    Ok(last - n + 1)
+}
+
 /// Appends events to the log (call [`lock_alert_log`] first) and returns them for the bus.
 async fn append_events<C: ConnectionTrait>(
     db: &C,
@@ -182,27 +208,28 @@ async fn append_events<C: ConnectionTrait>(
     changes: Vec<(AlertEventKind, alerts::Model)>,
     site_of: &HashMap<Uuid, Uuid>,
 ) -> Result<Vec<Event>> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = take_seqs(db, organization_id, changes.len() as i64).await?;
+    let mut rows = Vec::with_capacity(changes.len());
     let mut out = Vec::with_capacity(changes.len());
     let created_at = now();
-    for (kind, alert) in changes {
+    for (seq, (kind, alert)) in (first..).zip(changes) {
         let site_id = alert.asset_id.and_then(|a| site_of.get(&a).copied());
         let alert_json = serde_json::to_value(&alert)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("alert not serialisable: {e}")))?;
-        // The row keeps what the bus event carries, except `seq`, which is the row's key.
+        // The row keeps what the bus event carries, except `seq`, which is part of its key.
         let stored =
             json!({ "kind": event_kind_str(kind), "siteId": site_id, "alert": alert_json });
-        let row = alert_events::ActiveModel {
+        rows.push(alert_events::ActiveModel {
             organization_id: Set(organization_id),
+            seq: Set(seq),
             alert_id: Set(alert.id),
             kind: Set(kind),
             payload: Set(stored),
             created_at: Set(created_at),
-            ..Default::default()
-        };
-        let seq = alert_events::Entity::insert(row)
-            .exec(db)
-            .await?
-            .last_insert_id;
+        });
         out.push(Event::new(
             organization_id,
             TopicKind::Alerts,
@@ -214,6 +241,9 @@ async fn append_events<C: ConnectionTrait>(
             }),
         ));
     }
+    alert_events::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(out)
 }
 
@@ -1285,6 +1315,8 @@ pub async fn counts<C: ConnectionTrait>(
 pub struct AlertEventRecord {
     pub seq: i64,
     pub kind: AlertEventKind,
+    /// The site of the alert's asset when the event was logged.
+    pub site_id: Option<Uuid>,
     /// The alert as it was right after this change.
     pub alert: alerts::Model,
 }
@@ -1295,6 +1327,30 @@ pub struct EventPage {
     /// The cursor to resume from: the last event's seq, or `after` when there was none.
     pub end_cursor: Option<i64>,
     pub has_more: bool,
+}
+
+/// The organization's newest alert event number (0 before its first event): where a live
+/// subscription starts.
+pub async fn last_seq<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<i64> {
+    Ok(alert_sequences::Entity::find_by_id(organization_id)
+        .one(db)
+        .await?
+        .map_or(0, |row| row.last_seq))
+}
+
+/// Whether the organization's alert event `seq` is committed (and visible to this connection).
+pub async fn event_exists<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+    seq: i64,
+) -> Result<bool> {
+    Ok(alert_events::Entity::find_by_id((organization_id, seq))
+        .select_only()
+        .column(alert_events::Column::Seq)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// A cursor of `alertEvents`: the seq of the last event seen, as a decimal string.
@@ -1314,6 +1370,7 @@ pub async fn events_after<C: ConnectionTrait>(
     tenant: &Tenant,
     after: Option<i64>,
     first: Option<i32>,
+    kinds: Option<&[AlertEventKind]>,
 ) -> Result<EventPage> {
     use alert_events::Column as E;
     tenant.require(Permission::AlertsRead)?;
@@ -1330,6 +1387,9 @@ pub async fn events_after<C: ConnectionTrait>(
     let mut q = alert_events::Entity::find().filter(E::OrganizationId.eq(tenant.organization_id));
     if let Some(after) = after {
         q = q.filter(E::Seq.gt(after));
+    }
+    if let Some(kinds) = kinds {
+        q = q.filter(E::Kind.is_in(kinds.iter().copied()));
     }
     if let Some(condition) = site_condition(tenant, alerts::Column::AssetId) {
         let ids = Query::select()
@@ -1359,9 +1419,14 @@ pub async fn events_after<C: ConnectionTrait>(
                     row.seq
                 ))
             })?;
+        let site_id = row
+            .payload
+            .get("siteId")
+            .and_then(|s| serde_json::from_value::<Uuid>(s.clone()).ok());
         events.push(AlertEventRecord {
             seq: row.seq,
             kind: row.kind,
+            site_id,
             alert,
         });
     }

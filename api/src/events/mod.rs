@@ -4,22 +4,34 @@
 //! a subscriber only ever receives its own organization's events. Two backends:
 //! - in-process (default): a hub of tokio broadcast channels;
 //! - Redis (`--redis-url`): publishes go to Redis; ONE pattern subscription per process
-//!   receives every replica's events and fans them out through the same local hub. The
-//!   subscriber reconnects with backoff and resubscribes after Redis restarts or kills it.
+//!   receives every replica's events and fans them out through the same local hub.
 //!
-//! Redis pub/sub is at-most-once, so the bus is a hint and the database the truth: clients that
-//! miss events resync from the database (alert events carry a cursor).
+//! Redis pub/sub is at-most-once, so the bus is a hint and the database the truth. What that
+//! means under faults (see docs/ARCHITECTURE.md, events):
+//! - A write never waits on Redis: [`EventBus::publish`] queues the event (bounded in count and
+//!   bytes) for one publisher task, which sends what is queued as a pipeline with a timeout.
+//!   What does not fit, or cannot be sent, is dropped and counted (`publish_dropped`,
+//!   `publish_failures`).
+//! - The subscriber reconnects with a backoff capped at [`MAX_BACKOFF`], so it is subscribed
+//!   again well within a second of Redis coming back.
+//! - Every loss and every recovery of the subscription is announced on [`EventBus::link`].
+//!   Subscribers of persisted streams (alert events, which carry a per-organization `seq`)
+//!   replay what they missed from the database on recovery, and fill any gap in `seq` the same
+//!   way, so they deliver every event in order; streams that are not persisted (telemetry) tell
+//!   their client that readings may have been missed.
+//! - Readiness does not depend on the bus: an outage is reported as `degraded`, and logged once
+//!   when it starts and once when it ends.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
-
 /// What an event is about; one topic per kind per organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -154,25 +166,64 @@ impl Hub {
 #[derive(Default)]
 pub struct BusStats {
     pub published: AtomicU64,
+    /// Events that reached Redis' PUBLISH and failed or timed out there.
     pub publish_failures: AtomicU64,
+    /// Events dropped before Redis because the publish queue was full.
+    pub publish_dropped: AtomicU64,
     pub received: AtomicU64,
     pub malformed: AtomicU64,
     pub reconnects: AtomicU64,
+    /// How long the last loss of the subscription lasted, until resubscribed (ms).
+    pub last_outage_ms: AtomicU64,
+}
+
+/// Most events waiting for the publisher task.
+pub const PUBLISH_QUEUE: usize = 8192;
+/// Most bytes of serialised events waiting for the publisher task (telemetry batches are up to
+/// about 100 KB each, so the count alone would not bound memory).
+pub const PUBLISH_QUEUE_BYTES: usize = 32 * 1024 * 1024;
+/// How long one pipeline of publishes may take before it is given up (and its events counted
+/// as failed). Bounds how long the queue stalls while Redis does not answer.
+pub const PUBLISH_TIMEOUT: Duration = Duration::from_millis(500);
+/// Most publishes sent to Redis as one pipeline.
+const PUBLISH_PIPELINE: usize = 256;
+/// The subscriber's reconnect backoff: from [`MIN_BACKOFF`], doubling, capped here, so that it
+/// subscribes again within a second of Redis coming back.
+pub const MAX_BACKOFF: Duration = Duration::from_millis(250);
+const MIN_BACKOFF: Duration = Duration::from_millis(25);
+
+/// The state of this process's subscription to other replicas' events, as subscribers watch
+/// it ([`EventBus::link`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    /// Counts the subscriptions made so far: a subscriber that saw a lower generation while
+    /// connected has missed what was published in between.
+    pub generation: u64,
+    pub connected: bool,
+    /// When the subscription was last lost; `None` until it first is.
+    pub lost_at: Option<DateTime<Utc>>,
+}
+
+/// An event serialised for Redis.
+struct Outgoing {
+    channel: String,
+    payload: String,
 }
 
 enum Backend {
     InProcess,
     Redis {
-        publisher: redis::aio::ConnectionManager,
+        queue: tokio::sync::mpsc::Sender<Outgoing>,
+        /// Bytes of payload in `queue`.
+        queued_bytes: Arc<AtomicUsize>,
     },
 }
 
 struct Inner {
     hub: Hub,
     backend: Backend,
-    /// Whether the Redis subscription is live (always true in-process).
-    subscribed: AtomicBool,
-    stats: BusStats,
+    link: watch::Sender<Link>,
+    stats: Arc<BusStats>,
     stop: watch::Sender<bool>,
 }
 
@@ -185,38 +236,68 @@ pub struct EventBus {
 impl EventBus {
     pub fn in_process() -> Self {
         let (stop, _) = watch::channel(false);
+        let (link, _) = watch::channel(Link {
+            generation: 1,
+            connected: true,
+            lost_at: None,
+        });
         Self {
             inner: Arc::new(Inner {
                 hub: Hub::default(),
                 backend: Backend::InProcess,
-                subscribed: AtomicBool::new(true),
-                stats: BusStats::default(),
+                link,
+                stats: Arc::default(),
                 stop,
             }),
         }
     }
 
-    /// Connects to Redis and starts the process's one subscriber task.
+    /// Connects to Redis and starts the process's publisher and subscriber tasks.
     pub async fn redis(url: &str) -> anyhow::Result<Self> {
         use anyhow::Context;
         use redis::IntoConnectionInfo;
-        // TCP_NODELAY (redis-rs leaves it off): publishes from concurrent requests share the
-        // connection, and a small command queued behind an unacknowledged one would otherwise
-        // wait for the server's delayed ACK (see `db::nodelay` for the same on PostgreSQL).
+        // TCP_NODELAY (redis-rs leaves it off): pipelined publishes would otherwise wait for
+        // the server's delayed ACK (see `db::nodelay` for the same on PostgreSQL).
         let info = url.into_connection_info().context("invalid Redis URL")?;
         let tcp = info.tcp_settings().clone().set_nodelay(true);
         let client =
             redis::Client::open(info.set_tcp_settings(tcp)).context("invalid Redis URL")?;
-        let publisher = redis::aio::ConnectionManager::new(client.clone())
-            .await
-            .context("failed to connect to Redis")?;
+        // Reconnects on its own; every command fails fast (or times out in `publisher`) while
+        // Redis is away.
+        let connection = redis::aio::ConnectionManager::new_with_config(
+            client.clone(),
+            redis::aio::ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(PUBLISH_TIMEOUT))
+                .set_response_timeout(Some(PUBLISH_TIMEOUT))
+                .set_number_of_retries(1)
+                .set_max_delay(MAX_BACKOFF),
+        )
+        .await
+        .context("failed to connect to Redis")?;
         let (stop, stopped) = watch::channel(false);
+        let (link, _) = watch::channel(Link {
+            generation: 0,
+            connected: false,
+            lost_at: None,
+        });
+        let (queue, outgoing) = tokio::sync::mpsc::channel(PUBLISH_QUEUE);
+        let queued_bytes = Arc::new(AtomicUsize::new(0));
+        let stats: Arc<BusStats> = Arc::default();
+        tokio::spawn(publisher(
+            connection,
+            outgoing,
+            queued_bytes.clone(),
+            stats.clone(),
+        ));
         let bus = Self {
             inner: Arc::new(Inner {
                 hub: Hub::default(),
-                backend: Backend::Redis { publisher },
-                subscribed: AtomicBool::new(false),
-                stats: BusStats::default(),
+                backend: Backend::Redis {
+                    queue,
+                    queued_bytes,
+                },
+                link,
+                stats,
                 stop,
             }),
         };
@@ -248,14 +329,23 @@ impl EventBus {
         self.inner.hub.subscribe(topic)
     }
 
-    /// Publishes after commit. Failure is logged, counted and otherwise ignored: the change is
-    /// committed, and subscribers resync from the database.
+    /// Watches the subscription to other replicas' events: losses and recoveries.
+    pub fn link(&self) -> watch::Receiver<Link> {
+        self.inner.link.subscribe()
+    }
+
+    /// Publishes after commit, without waiting: the event is queued for the publisher task
+    /// (Redis) or dispatched at once (in-process). An event that does not fit in the queue is
+    /// dropped and counted; the change is committed, and subscribers of alert events replay
+    /// from the database.
     pub async fn publish(&self, event: Event) {
         self.inner.stats.published.fetch_add(1, Ordering::Relaxed);
         match &self.inner.backend {
             Backend::InProcess => self.inner.hub.dispatch(Arc::new(event)),
-            Backend::Redis { publisher } => {
-                let channel = format!("{CHANNEL_PREFIX}{}", event.topic().name());
+            Backend::Redis {
+                queue,
+                queued_bytes,
+            } => {
                 let payload = match serde_json::to_string(&event) {
                     Ok(p) => p,
                     Err(e) => {
@@ -263,26 +353,56 @@ impl EventBus {
                         return;
                     }
                 };
-                let mut conn = publisher.clone();
-                let result: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-                    .arg(&channel)
-                    .arg(payload)
-                    .query_async(&mut conn)
-                    .await;
-                if let Err(e) = result {
-                    self.inner
-                        .stats
-                        .publish_failures
-                        .fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(error = %e, %channel, "failed to publish an event to Redis");
+                let size = payload.len();
+                if queued_bytes.fetch_add(size, Ordering::Relaxed) + size > PUBLISH_QUEUE_BYTES {
+                    queued_bytes.fetch_sub(size, Ordering::Relaxed);
+                    self.drop_one();
+                    return;
+                }
+                let outgoing = Outgoing {
+                    channel: format!("{CHANNEL_PREFIX}{}", event.topic().name()),
+                    payload,
+                };
+                if queue.try_send(outgoing).is_err() {
+                    queued_bytes.fetch_sub(size, Ordering::Relaxed);
+                    self.drop_one();
                 }
             }
         }
     }
 
+    fn drop_one(&self) {
+        let dropped = self
+            .inner
+            .stats
+            .publish_dropped
+            .fetch_add(1, Ordering::Relaxed);
+        // Once per 1,000, not per event: an outage under load would flood the log otherwise.
+        if dropped.is_multiple_of(1000) {
+            tracing::warn!(
+                dropped = dropped + 1,
+                "event publish queue full; events dropped"
+            );
+        }
+    }
+
     /// Whether events from other replicas are arriving (always true in-process).
     pub fn is_subscribed(&self) -> bool {
-        self.inner.subscribed.load(Ordering::Relaxed)
+        self.inner.link.borrow().connected
+    }
+
+    /// Since when the subscription is lost, while it is.
+    pub fn degraded_since(&self) -> Option<DateTime<Utc>> {
+        let link = *self.inner.link.borrow();
+        (!link.connected).then_some(link.lost_at).flatten()
+    }
+
+    /// Events waiting for the publisher task.
+    pub fn queued(&self) -> usize {
+        match &self.inner.backend {
+            Backend::InProcess => 0,
+            Backend::Redis { queue, .. } => queue.max_capacity() - queue.capacity(),
+        }
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -308,8 +428,58 @@ impl Drop for Inner {
     }
 }
 
+/// The publisher task: sends queued events in order, as pipelines of up to
+/// [`PUBLISH_PIPELINE`], each bounded by [`PUBLISH_TIMEOUT`]. It ends when the bus is dropped
+/// (the queue's sender with it). Failures are counted and logged once per change of state.
+async fn publisher(
+    mut connection: redis::aio::ConnectionManager,
+    mut outgoing: tokio::sync::mpsc::Receiver<Outgoing>,
+    queued_bytes: Arc<AtomicUsize>,
+    stats: Arc<BusStats>,
+) {
+    let mut batch: Vec<Outgoing> = Vec::with_capacity(PUBLISH_PIPELINE);
+    let mut failing = false;
+    while outgoing.recv_many(&mut batch, PUBLISH_PIPELINE).await > 0 {
+        let mut pipe = redis::pipe();
+        let mut bytes = 0;
+        for event in &batch {
+            bytes += event.payload.len();
+            pipe.cmd("PUBLISH")
+                .arg(&event.channel)
+                .arg(&event.payload)
+                .ignore();
+        }
+        let sent =
+            tokio::time::timeout(PUBLISH_TIMEOUT, pipe.query_async::<()>(&mut connection)).await;
+        queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        let error = match sent {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!("no answer within {PUBLISH_TIMEOUT:?}")),
+        };
+        match error {
+            None if failing => {
+                failing = false;
+                tracing::info!("publishing to Redis again");
+            }
+            None => {}
+            Some(error) => {
+                stats
+                    .publish_failures
+                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                if !failing {
+                    failing = true;
+                    tracing::warn!(%error, "cannot publish events to Redis; they are dropped and counted until it answers");
+                }
+            }
+        }
+        batch.clear();
+    }
+}
+
 /// The subscriber loop: subscribe, fan out, and on any failure reconnect with capped
-/// exponential backoff. Holds only a weak reference, so it ends with the bus.
+/// exponential backoff. Holds only a weak reference, so it ends with the bus. Every change of
+/// state goes to the bus' [`Link`], and is logged once.
 async fn subscriber(
     client: redis::Client,
     bus: std::sync::Weak<Inner>,
@@ -317,30 +487,45 @@ async fn subscriber(
     ready: tokio::sync::oneshot::Sender<()>,
 ) {
     let mut ready = Some(ready);
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = MIN_BACKOFF;
     let pattern = format!("{CHANNEL_PREFIX}org.*");
+    // When the subscription was lost, while it is.
+    let mut lost: Option<Instant> = None;
     loop {
         let connected = async {
             let mut pubsub = client.get_async_pubsub().await?;
             pubsub.psubscribe(&pattern).await?;
             redis::RedisResult::Ok(pubsub)
         };
+        // A connection attempt to a host that does not answer must not hold up the retry
+        // schedule either.
         let pubsub = tokio::select! {
             _ = stop.changed() => return,
-            result = connected => result,
+            result = tokio::time::timeout(Duration::from_secs(1), connected) => result,
         };
         match pubsub {
-            Ok(mut pubsub) => {
+            Ok(Ok(pubsub)) => {
                 let Some(inner) = bus.upgrade() else { return };
-                inner.subscribed.store(true, Ordering::Relaxed);
                 if let Some(ready) = ready.take() {
                     let _ = ready.send(());
                 } else {
                     inner.stats.reconnects.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!("resubscribed to Redis after a disconnect");
+                    let outage = lost.map_or(0, |at| at.elapsed().as_millis() as u64);
+                    inner.stats.last_outage_ms.store(outage, Ordering::Relaxed);
+                    tracing::info!(
+                        outage_ms = outage,
+                        "event bus recovered: resubscribed to Redis; subscribers replay what they missed"
+                    );
                 }
+                // Subscribed before announcing it: whatever a subscriber replays from the
+                // database now, everything published later reaches it live.
+                inner.link.send_modify(|link| {
+                    link.generation += 1;
+                    link.connected = true;
+                });
                 drop(inner);
-                backoff = Duration::from_millis(100);
+                backoff = MIN_BACKOFF;
+                let mut pubsub = pubsub;
                 let mut messages = pubsub.on_message();
                 loop {
                     let message = tokio::select! {
@@ -372,20 +557,37 @@ async fn subscriber(
                         }
                     }
                 }
+                lost = Some(Instant::now());
                 if let Some(inner) = bus.upgrade() {
-                    inner.subscribed.store(false, Ordering::Relaxed);
+                    inner.link.send_modify(|link| {
+                        link.connected = false;
+                        link.lost_at = Some(Utc::now());
+                    });
                 }
-                tracing::warn!("Redis subscription lost; reconnecting");
+                tracing::warn!(
+                    "event bus degraded: Redis subscription lost; reconnecting (writes go on, events are replayed on recovery)"
+                );
+                // Straight back: a killed connection on a live server resubscribes at once.
+                continue;
             }
-            Err(e) => {
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "cannot subscribe to Redis");
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, retry_in_ms = backoff.as_millis() as u64, "cannot subscribe to Redis");
             }
+            Err(_) => {
+                tracing::debug!(
+                    retry_in_ms = backoff.as_millis() as u64,
+                    "subscribing to Redis timed out"
+                );
+            }
+        }
+        if ready.is_some() {
+            tracing::warn!("cannot subscribe to Redis yet; retrying");
         }
         tokio::select! {
             _ = stop.changed() => return,
             _ = tokio::time::sleep(backoff) => {}
         }
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }
 

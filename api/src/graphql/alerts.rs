@@ -380,20 +380,33 @@ impl AlertsQuery {
     }
 
     /// Every alert change after the cursor `after` (from the beginning without it), in order:
-    /// what a client missed while disconnected from the `alerts` subscription. Events carry
-    /// the alert as it was then; de-duplicate by alert id and keep the newest.
+    /// what a client missed while disconnected from the `alerts` subscription. The cursor
+    /// (`seq`) counts this organization's events only: 1, 2, 3 ... Events carry the alert as it
+    /// was then; de-duplicate by alert id and keep the newest.
     async fn alert_events(
         &self,
         ctx: &Context<'_>,
         after: Option<String>,
         #[graphql(desc = "At most 500 (default 100).")] first: Option<i32>,
+        #[graphql(desc = "Only events of these kinds (all kinds when omitted).")] kinds: Option<
+            Vec<AlertEventKind>,
+        >,
     ) -> async_graphql::Result<AlertEventPage> {
         let tenant = tenant(ctx)?;
         let after = after
             .as_deref()
             .map(|a| alerts::parse_event_cursor("after", a))
             .transpose()?;
-        let page = alerts::events_after(&services(ctx).db.conn, tenant, after, first).await?;
+        let kinds: Option<Vec<entity::AlertEventKind>> =
+            kinds.map(|k| k.into_iter().map(Into::into).collect());
+        let page = alerts::events_after(
+            &services(ctx).db.conn,
+            tenant,
+            after,
+            first,
+            kinds.as_deref(),
+        )
+        .await?;
         Ok(AlertEventPage {
             end_cursor: page.end_cursor.map(|s| s.to_string()),
             has_more: page.has_more,

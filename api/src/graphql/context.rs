@@ -23,6 +23,8 @@ pub struct Services {
     pub events: EventBus,
     /// Telemetry ingest, written in groups (every ingest path goes through it).
     pub ingest: crate::ingest::Ingestor,
+    /// Least time between two value-only UPDATED events of one alert on a subscription.
+    pub alert_update_interval: std::time::Duration,
 }
 
 pub fn services<'a>(ctx: &Context<'a>) -> &'a Services {

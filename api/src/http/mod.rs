@@ -6,6 +6,7 @@ pub mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -124,21 +125,31 @@ async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready when the database answers and, with Redis, the event subscription is live: a replica
-/// that cannot hear other replicas' events would serve stale subscriptions.
+/// Ready when the database answers. The event bus does not decide readiness: during a Redis
+/// outage every replica still serves queries and writes (events are queued or dropped and
+/// counted, subscribers replay alert events from the database on recovery), and failing them
+/// all would only take the whole service down. The body reports the bus as `degraded` then;
+/// the bus itself logs the outage once when it starts and once when it ends.
 async fn readyz(State(state): State<AppState>) -> Response {
     let database = state.services.db.ping().await;
     if let Err(e) = &database {
         tracing::warn!(error = %e, "readiness check: database unreachable");
     }
     let events = &state.services.events;
-    let ready = database.is_ok() && events.is_subscribed();
+    let ready = database.is_ok();
+    let stats = events.stats();
     let body = json!({
         "status": if ready { "ready" } else { "unavailable" },
         "database": if database.is_ok() { "ok" } else { "unreachable" },
         "eventBus": {
             "backend": events.backend_name(),
-            "status": if events.is_subscribed() { "ok" } else { "reconnecting" },
+            "status": if events.is_subscribed() { "ok" } else { "degraded" },
+            "degradedSince": events.degraded_since(),
+            "queued": events.queued(),
+            "publishDropped": stats.publish_dropped.load(Ordering::Relaxed),
+            "publishFailures": stats.publish_failures.load(Ordering::Relaxed),
+            "reconnects": stats.reconnects.load(Ordering::Relaxed),
+            "lastOutageMs": stats.last_outage_ms.load(Ordering::Relaxed),
         },
     });
     let status = if ready {

@@ -1117,3 +1117,109 @@ async fn a_site_restricted_member_sees_only_alerts_of_their_sites_and_organizati
             .all(|e| e["alert"]["id"] != hidden.as_str())
     );
 }
+
+/// The `seq` of every event of the caller's organization, in order.
+async fn event_seqs(app: &TestApp, token: &str) -> Vec<i64> {
+    let mut seqs = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = events(app, token, cursor.as_deref(), Some(500)).await;
+        for e in page["events"].as_array().unwrap() {
+            seqs.push(str_of(&e["seq"]).parse().unwrap());
+        }
+        cursor = page["endCursor"].as_str().map(str::to_owned);
+        if page["hasMore"] != true {
+            return seqs;
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_organization_numbers_its_alert_events_from_one_and_sees_nothing_of_another() {
+    let app = TestApp::spawn().await;
+    let a = app.sign_up(&slug("seq-a")).await;
+    let b = app.sign_up(&slug("seq-b")).await;
+    let manual = json!({ "severity": "WARNING", "title": "check" });
+    assert_ok(&raise(&app, &b.token, manual.clone()).await);
+    let first = events(&app, &b.token, None, None).await;
+    assert_eq!(first["endCursor"], "1", "{first}");
+    // A's activity meanwhile ...
+    for _ in 0..5 {
+        assert_ok(&raise(&app, &a.token, manual.clone()).await);
+    }
+    // ... does not move B's cursor: B's next event is its second.
+    assert_ok(&raise(&app, &b.token, manual.clone()).await);
+    let next = events(&app, &b.token, Some("1"), None).await;
+    let list = next["events"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{next}");
+    assert_eq!(list[0]["seq"], "2", "{next}");
+    assert_eq!(event_seqs(&app, &a.token).await, [1, 2, 3, 4, 5]);
+}
+
+#[tokio::test]
+async fn concurrent_alert_writes_of_two_organizations_on_two_replicas_take_each_cursor_once() {
+    let app = TestApp::spawn().await;
+    let sibling = app.spawn_sibling().await;
+    let a = app.sign_up(&slug("seq-race-a")).await;
+    let b = app.sign_up(&slug("seq-race-b")).await;
+    // Manual alerts, acknowledgements and ingest-raised alerts of both organizations at once,
+    // through both replicas: every event of one organization gets its own cursor, 1..=n.
+    let site = app.create_site(&a.token, "S1").await;
+    let robot = app.create_robot(&a.token, &site, None, "R1").await;
+    let t0 = Utc::now() - Duration::hours(1);
+    let (a, b) = (&a, &b);
+    let calls = (0..24).map(|i| {
+        let replica = if i % 2 == 0 { &app } else { &sibling };
+        let session = if i % 3 == 0 { b } else { a };
+        let robot = robot.clone();
+        async move {
+            if i % 5 == 4 && session.token == a.token {
+                let ts = (t0 + Duration::seconds(i)).to_rfc3339_opts(SecondsFormat::Millis, true);
+                let point = json!({ "assetId": robot, "metric": "cpu", "value": 95.0, "ts": ts });
+                ingest(replica, &session.token, vec![point]).await;
+            } else {
+                let body = raise(
+                    replica,
+                    &session.token,
+                    json!({ "severity": "INFO", "title": format!("n{i}") }),
+                )
+                .await;
+                assert_ok(&body);
+                let id = str_of(&body["data"]["raiseAlert"]["alert"]["id"]);
+                assert_ok(&transition(replica, &session.token, "acknowledgeAlert", &id, "x").await);
+            }
+        }
+    });
+    futures::future::join_all(calls).await;
+    for session in [a, b] {
+        let seqs = event_seqs(&app, &session.token).await;
+        let expected: Vec<i64> = (1..=seqs.len() as i64).collect();
+        assert_eq!(seqs, expected);
+        assert!(seqs.len() >= 8, "{seqs:?}");
+    }
+}
+
+#[tokio::test]
+async fn alert_events_can_be_limited_to_some_kinds() {
+    let app = TestApp::spawn().await;
+    let f = fleet(&app).await;
+    let token = &f.owner.token;
+    let body = raise(&app, token, json!({ "severity": "INFO", "title": "x" })).await;
+    let id = str_of(&body["data"]["raiseAlert"]["alert"]["id"]);
+    assert_ok(&transition(&app, token, "acknowledgeAlert", &id, "seen").await);
+    assert_ok(&transition(&app, token, "resolveAlert", &id, "done").await);
+    let body = app
+        .gql(
+            Some(token),
+            "{ alertEvents(kinds: [RAISED, RESOLVED]) { endCursor events { seq kind } } }",
+            json!({}),
+        )
+        .await;
+    assert_ok(&body);
+    assert_eq!(
+        body["data"]["alertEvents"],
+        json!({ "endCursor": "3", "events": [
+            { "seq": "1", "kind": "RAISED" }, { "seq": "3", "kind": "RESOLVED" },
+        ] })
+    );
+}

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, TestApp, WsClient, assert_ok, slug, str_of};
+use crate::helpers::{Session, TestApp, WS_WAIT, WsClient, assert_ok, slug, str_of};
 use crate::telemetry::{base_time, ingest_ok, point};
 
 const ALERTS: &str =
@@ -327,15 +327,285 @@ async fn after_the_redis_subscription_is_killed_the_server_resubscribes_and_aler
     assert_eq!(seen, since_first);
 
     // The instance is ready again.
+    let body = readiness(&app).await;
+    assert_eq!(body["status"], "ready", "{body}");
+    assert_eq!(body["eventBus"]["backend"], "redis", "{body}");
+    assert_eq!(body["eventBus"]["status"], "ok", "{body}");
+}
+
+/// A `redis-server` of the test's own on a free port, so that it can be killed and restarted
+/// without touching the Redis other tests share. Killed (by its own pid) when dropped.
+struct OwnRedis {
+    port: u16,
+    process: Option<std::process::Child>,
+}
+
+impl OwnRedis {
+    /// None when no `redis-server` can be started here.
+    async fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let mut redis = Self {
+            port,
+            process: None,
+        };
+        redis.restart().await.then_some(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again, on the same port) and waits until it answers.
+    async fn restart(&mut self) -> bool {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        let Ok(child) = child else { return false };
+        self.process = Some(child);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            if self.ping().await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        false
+    }
+
+    async fn ping(&self) -> bool {
+        let Ok(client) = redis::Client::open(self.url()) else {
+            return false;
+        };
+        let Ok(mut conn) = client.get_multiplexed_async_connection().await else {
+            return false;
+        };
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .is_ok()
+    }
+
+    async fn kill_pubsub_clients(&self) -> i64 {
+        let client = redis::Client::open(self.url()).expect("a Redis URL");
+        let mut admin = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect to our Redis");
+        redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("pubsub")
+            .query_async(&mut admin)
+            .await
+            .expect("CLIENT KILL")
+    }
+
+    /// Kills the server process outright (SIGKILL), as a crash would.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A replica's readiness answer, which must be 200 whatever the state of the bus.
+async fn readiness(app: &TestApp) -> Value {
     let response = app
         .client
         .get(app.url("/readyz"))
         .send()
         .await
         .expect("GET /readyz");
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.expect("a JSON body");
-    assert_eq!(body["status"], "ready", "{body}");
-    assert_eq!(body["eventBus"]["backend"], "redis", "{body}");
-    assert_eq!(body["eventBus"]["status"], "ok", "{body}");
+    assert_eq!(response.status(), 200, "a replica stays ready");
+    response.json().await.expect("a JSON body")
+}
+
+/// The event bus' state in a replica's readiness answer.
+async fn bus_status(app: &TestApp) -> String {
+    str_of(&readiness(app).await["eventBus"]["status"])
+}
+
+/// Polls both replicas' readiness until their bus reports `want`; returns how long it took.
+async fn until_bus_is(replicas: [&TestApp; 2], want: &str, within: Duration) -> Duration {
+    let start = tokio::time::Instant::now();
+    loop {
+        let mut all = true;
+        for app in replicas {
+            all &= bus_status(app).await == want;
+        }
+        if all {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < within,
+            "the bus did not become {want} within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn p99(latencies: &[Duration]) -> Duration {
+    let mut sorted = latencies.to_vec();
+    sorted.sort();
+    sorted
+        .get((sorted.len() * 99).div_ceil(100).saturating_sub(1))
+        .copied()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_subscriber_on_replica_two_receives_every_alert_event_in_order_across_redis_kills_and_an_outage()
+ {
+    // The in-process bus has no Redis to kill; runs with Redis use a server of their own.
+    if redis_url().is_none() {
+        return;
+    }
+    let Some(mut redis) = OwnRedis::start().await else {
+        panic!("TEST_REDIS_URL is set but no redis-server could be started");
+    };
+    let url = redis.url();
+    let one = TestApp::spawn_with(|c| c.redis_url = Some(url.clone())).await;
+    let two = one
+        .spawn_sibling_with(|c| c.redis_url = Some(url.clone()))
+        .await;
+    let owner = one.sign_up(&slug("bus-faults")).await;
+    let token = owner.token.clone();
+    let mut ws = two.ws(&token).await;
+    ws.subscribe("a", "subscription { alerts { seq kind } }", json!({}))
+        .await;
+    ws.subscribe(
+        "t",
+        "subscription { telemetry { missedSince readings { value } } }",
+        json!({}),
+    )
+    .await;
+
+    use std::cell::{Cell, RefCell};
+    // 0 normal, 1 after CLIENT KILL, 2 Redis down, 3 Redis back; 4 stops the writer.
+    let phase = Cell::new(0usize);
+    let latencies: RefCell<[Vec<Duration>; 4]> = RefCell::default();
+    let written = Cell::new(0usize);
+    let writer_done = Cell::new(false);
+    let received: RefCell<Vec<i64>> = RefCell::default();
+    let gaps = Cell::new(0usize);
+    let resubscribed = Cell::new(Duration::ZERO);
+
+    // Replica one raises alerts back to back; each mutation's latency is kept by phase.
+    let writer = async {
+        while phase.get() < 4 {
+            let started = std::time::Instant::now();
+            let body = one
+                .gql(
+                    Some(&token),
+                    "mutation { raiseAlert(input: { severity: INFO, title: \"tick\" }) { alert { id } } }",
+                    json!({}),
+                )
+                .await;
+            assert_ok(&body);
+            let at = phase.get().min(3);
+            latencies.borrow_mut()[at].push(started.elapsed());
+            written.set(written.get() + 1);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        writer_done.set(true);
+    };
+    // The client on replica two reads throughout (it also answers the server's pings).
+    let reader = async {
+        let mut ended: Option<tokio::time::Instant> = None;
+        loop {
+            if writer_done.get() {
+                // What is still on its way gets a few seconds; what never comes fails below.
+                let since = *ended.get_or_insert_with(tokio::time::Instant::now);
+                if received.borrow().len() >= written.get() || since.elapsed() > WS_WAIT {
+                    return;
+                }
+            }
+            let Some(message) = ws.next_message(Duration::from_millis(100)).await else {
+                continue;
+            };
+            assert_eq!(message["type"], "next", "{message}");
+            assert!(message["payload"]["errors"].is_null(), "{message}");
+            let data = &message["payload"]["data"];
+            if message["id"] == "a" {
+                received
+                    .borrow_mut()
+                    .push(str_of(&data["alerts"]["seq"]).parse().unwrap());
+            } else if !data["telemetry"]["missedSince"].is_null() {
+                gaps.set(gaps.get() + 1);
+            }
+        }
+    };
+    let faults = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(
+            redis.kill_pubsub_clients().await >= 2,
+            "both replicas' subscriptions"
+        );
+        phase.set(1);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        redis.kill();
+        phase.set(2);
+        // Degraded, not unready (bus_status asserts 200).
+        until_bus_is([&one, &two], "degraded", Duration::from_secs(5)).await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(redis.restart().await, "redis-server restarts");
+        phase.set(3);
+        resubscribed.set(until_bus_is([&one, &two], "ok", Duration::from_secs(5)).await);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        phase.set(4);
+    };
+    tokio::time::timeout(Duration::from_secs(90), async {
+        futures::join!(writer, reader, faults)
+    })
+    .await
+    .expect("the run ends");
+
+    // Every event, once, in order: nothing was missed by the connected client.
+    let received = received.into_inner();
+    let expected: Vec<i64> = (1..=written.get() as i64).collect();
+    assert_eq!(received, expected);
+    // The telemetry stream was told, after each loss of the subscription, that readings may
+    // have been missed.
+    assert!(gaps.get() >= 2, "gap markers: {}", gaps.get());
+    // Writes did not wait for Redis.
+    let latencies = latencies.into_inner();
+    let (normal, outage) = (p99(&latencies[0]), p99(&latencies[2]));
+    eprintln!(
+        "bus faults: {} alerts, none missed; mutation p99 normal {normal:?}, outage {outage:?}; resubscribed {:?} after Redis answered",
+        written.get(),
+        resubscribed.get()
+    );
+    // Before the bounded queue a write waited for Redis: seconds each during the outage, a few
+    // dozen writes in its 10 s. The 2x goal of docs/BENCHMARKS.md is measured by the bench
+    // script; here the bound has a floor of 1 s, because on a machine shared with builds a
+    // debug build's p99 over a 2 s normal phase is mostly scheduling noise (seen: 262 ms normal,
+    // 611 ms during the outage in one run, 127 ms and 26 ms in the next).
+    assert!(
+        latencies[2].len() >= 50,
+        "writes went on during the outage: {}",
+        latencies[2].len()
+    );
+    assert!(
+        outage <= (normal * 2).max(Duration::from_secs(1)),
+        "mutation p99 during the outage {outage:?} vs {normal:?} normally"
+    );
+    assert!(
+        resubscribed.get() < Duration::from_secs(1),
+        "resubscribed {:?} after Redis came back",
+        resubscribed.get()
+    );
 }

@@ -674,3 +674,180 @@ async fn subscriptions_differing_in_selection_variables_organization_or_sites_ge
         "the first organization's member",
     );
 }
+
+const ALERT_EVENTS: &str = "subscription($kinds: [AlertEventKind!], $after: String) {
+    alerts(kinds: $kinds, after: $after) { seq kind alert { id severity status value } } }";
+
+/// (seq, kind, severity, status) of the next `alerts` event of operation `id`.
+async fn next_alert(ws: &mut WsClient, id: &str) -> (String, String, String, String) {
+    let data = next_data(ws, id).await;
+    let e = &data["alerts"];
+    (
+        str_of(&e["seq"]),
+        str_of(&e["kind"]),
+        str_of(&e["alert"]["severity"]),
+        str_of(&e["alert"]["status"]),
+    )
+}
+
+async fn raise_manual(app: &TestApp, token: &str, title: &str) -> String {
+    let body = app
+        .gql(
+            Some(token),
+            "mutation($title: String!) { raiseAlert(input: { severity: INFO, title: $title }) { alert { id } } }",
+            json!({ "title": title }),
+        )
+        .await;
+    assert_ok(&body);
+    str_of(&body["data"]["raiseAlert"]["alert"]["id"])
+}
+
+async fn alert_transition(app: &TestApp, token: &str, mutation: &str, id: &str) {
+    let body = app
+        .gql(
+            Some(token),
+            &format!(
+                "mutation($id: ID!) {{ {mutation}(input: {{ id: $id }}) {{ alert {{ id }} }} }}"
+            ),
+            json!({ "id": id }),
+        )
+        .await;
+    assert_ok(&body);
+}
+
+/// Raises a cpu alert on a fresh robot of `app` and walks it through value-only updates, an
+/// escalation, an acknowledgement and a clearance; returns (seq, kind, severity, status) of
+/// every event a subscriber received, up to the RESOLVED one.
+async fn alert_events_of_a_noisy_breach(app: &TestApp) -> Vec<(String, String, String, String)> {
+    let (owner, _site, robot) = fleet(app, "alert-noise").await;
+    let token = &owner.token;
+    let mut ws = app.ws(token).await;
+    ws.subscribe("a", ALERT_EVENTS, json!({})).await;
+    let t0 = base_time();
+    let cpu = |s: i64, value: f64| {
+        json!([point(
+            &robot,
+            "cpu",
+            t0 + chrono::Duration::seconds(s),
+            value
+        )])
+    };
+    // The default cpu rule: warning at 70, critical at 90, clear below 65.
+    ingest_ok(app, token, cpu(0, 75.0)).await; // 1 RAISED
+    for s in 1..=3 {
+        ingest_ok(app, token, cpu(s, 75.0 + s as f64)).await; // 2-4 UPDATED, value only
+    }
+    ingest_ok(app, token, cpu(4, 95.0)).await; // 5 UPDATED, critical now
+    let body = app
+        .gql(
+            Some(token),
+            "{ alerts(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let id = str_of(&body["data"]["alerts"]["edges"][0]["node"]["id"]);
+    alert_transition(app, token, "acknowledgeAlert", &id).await; // 6 ACKNOWLEDGED
+    ingest_ok(app, token, cpu(5, 96.0)).await; // 7 UPDATED, value only
+    ingest_ok(app, token, cpu(6, 20.0)).await; // 8 RESOLVED
+    let mut received = Vec::new();
+    loop {
+        let event = next_alert(&mut ws, "a").await;
+        let resolved = event.1 == "RESOLVED";
+        received.push(event);
+        if resolved {
+            assert_quiet(ws.next_message(QUIET).await, "a subscriber after RESOLVED");
+            return received;
+        }
+    }
+}
+
+#[tokio::test]
+async fn value_only_alert_updates_are_held_back_while_changes_of_severity_status_or_acknowledgement_come_at_once()
+ {
+    let _bus = crate::helpers::BUS.read().await;
+    let app = TestApp::spawn().await;
+    let event = |seq: &str, kind: &str, severity: &str, status: &str| {
+        (
+            seq.to_owned(),
+            kind.to_owned(),
+            severity.to_owned(),
+            status.to_owned(),
+        )
+    };
+    assert_eq!(
+        alert_events_of_a_noisy_breach(&app).await,
+        [
+            event("1", "RAISED", "WARNING", "OPEN"),
+            event("5", "UPDATED", "CRITICAL", "OPEN"),
+            event("6", "ACKNOWLEDGED", "CRITICAL", "ACKNOWLEDGED"),
+            event("8", "RESOLVED", "CRITICAL", "RESOLVED"),
+        ]
+    );
+    // With an interval of 0 every update is sent, as the log has them.
+    let eager = TestApp::spawn_with(|c| c.alert_update_interval_seconds = 0).await;
+    let kinds: Vec<String> = alert_events_of_a_noisy_breach(&eager)
+        .await
+        .into_iter()
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "RAISED",
+            "UPDATED",
+            "UPDATED",
+            "UPDATED",
+            "UPDATED",
+            "ACKNOWLEDGED",
+            "UPDATED",
+            "RESOLVED"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_alerts_subscription_can_be_limited_to_some_event_kinds() {
+    let _bus = crate::helpers::BUS.read().await;
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&crate::helpers::slug("alert-kinds")).await;
+    let mut ws = app.ws(&owner.token).await;
+    ws.subscribe(
+        "a",
+        ALERT_EVENTS,
+        json!({ "kinds": ["ACKNOWLEDGED", "RESOLVED"] }),
+    )
+    .await;
+    let id = raise_manual(&app, &owner.token, "one").await;
+    alert_transition(&app, &owner.token, "acknowledgeAlert", &id).await;
+    alert_transition(&app, &owner.token, "resolveAlert", &id).await;
+    assert_eq!(next_alert(&mut ws, "a").await.1, "ACKNOWLEDGED");
+    assert_eq!(next_alert(&mut ws, "a").await.1, "RESOLVED");
+    assert_quiet(ws.next_message(QUIET).await, "a subscriber of two kinds");
+}
+
+#[tokio::test]
+async fn an_alerts_subscription_resumes_after_a_cursor_from_the_log_then_goes_live() {
+    let _bus = crate::helpers::BUS.read().await;
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up(&crate::helpers::slug("alert-resume")).await;
+    for n in 1..=3 {
+        raise_manual(&app, &owner.token, &format!("a{n}")).await;
+    }
+    let mut ws = app.ws(&owner.token).await;
+    ws.subscribe("a", ALERT_EVENTS, json!({ "after": "1" }))
+        .await;
+    assert_eq!(next_alert(&mut ws, "a").await.0, "2");
+    assert_eq!(next_alert(&mut ws, "a").await.0, "3");
+    raise_manual(&app, &owner.token, "a4").await;
+    assert_eq!(next_alert(&mut ws, "a").await.0, "4");
+    assert_quiet(ws.next_message(QUIET).await, "a resumed subscriber");
+    // A forged cursor is refused before any event.
+    let mut ws = app.ws(&owner.token).await;
+    ws.subscribe("b", ALERT_EVENTS, json!({ "after": "x" }))
+        .await;
+    let message = ws.next_message(WS_WAIT).await.expect("an answer");
+    assert_eq!(
+        message["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{message}"
+    );
+}
