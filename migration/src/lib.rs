@@ -52,6 +52,24 @@ mod tests {
     use super::*;
     use sea_orm_migration::sea_orm::Database;
 
+    /// An organization row as the migration tests insert it.
+    fn organization(id: &str, now: &str) -> String {
+        format!(
+            "INSERT INTO organizations (id, name, slug, plan, settings, created_at, updated_at) \
+             VALUES ('{id}', 'O', '{id}', 'free', '{{}}', {now}, {now})"
+        )
+    }
+
+    /// An open critical alert with no asset or rule.
+    fn alert_row(id: &str, organization: &str, kind: &str, now: &str) -> String {
+        format!(
+            "INSERT INTO alerts (id, organization_id, kind, severity, status, title, source, \
+             first_seen_at, last_seen_at, created_at, updated_at) \
+             VALUES ('{id}', '{organization}', '{kind}', 'critical', 'open', 't', 's', \
+             {now}, {now}, {now}, {now})"
+        )
+    }
+
     #[tokio::test]
     async fn up_down_up_on_sqlite() -> Result<(), DbErr> {
         let db = Database::connect("sqlite::memory:").await?;
@@ -113,10 +131,7 @@ mod tests {
         Migrator::up(&db, None).await?;
         let now = "'2026-01-01T00:00:00Z'";
         for sql in [
-            format!(
-                "INSERT INTO organizations (id, name, slug, plan, settings, created_at, updated_at) \
-                 VALUES ('o', 'O', 'o', 'free', '{{}}', {now}, {now})"
-            ),
+            organization("o", now),
             format!(
                 "INSERT INTO sites (id, organization_id, code, name, timezone, created_at, \
                  updated_at) VALUES ('s', 'o', 's', 'S', 'UTC', {now}, {now})"
@@ -185,19 +200,9 @@ mod tests {
         let db = Database::connect("sqlite::memory:").await?;
         Migrator::up(&db, Some(7)).await?;
         let now = "'2026-01-01T00:00:00Z'";
-        let alert = |id: &str, kind: &str| {
-            format!(
-                "INSERT INTO alerts (id, organization_id, kind, severity, status, title, source, \
-                 first_seen_at, last_seen_at, created_at, updated_at) \
-                 VALUES ('{id}', 'o', '{kind}', 'critical', 'open', 't', 's', \
-                 {now}, {now}, {now}, {now})"
-            )
-        };
+        let alert = |id: &str, kind: &str| alert_row(id, "o", kind, now);
         for sql in [
-            format!(
-                "INSERT INTO organizations (id, name, slug, plan, settings, created_at, updated_at) \
-                 VALUES ('o', 'O', 'o', 'free', '{{}}', {now}, {now})"
-            ),
+            organization("o", now),
             format!(
                 "INSERT INTO users (id, email, password_hash, display_name, \
                  created_at, updated_at) VALUES ('u', 'u@x', 'h', 'U', {now}, {now})"
@@ -272,16 +277,19 @@ mod tests {
     async fn badges_move_to_memberships_and_back_on_sqlite() -> Result<(), DbErr> {
         use sea_orm_migration::sea_orm::Statement;
         let db = Database::connect("sqlite::memory:").await?;
-        let before = Migrator::migrations().len() as u32 - 1;
+        // Whatever migrations follow 000013, the test goes up to just before it and back there.
+        let all = Migrator::migrations();
+        let before = all
+            .iter()
+            .position(|m| m.name().contains("_000013_"))
+            .expect("migration 000013 is listed") as u32;
+        let after = all.len() as u32 - before;
         Migrator::up(&db, Some(before)).await?;
         let now = "'2026-01-01T00:00:00Z'";
         let later = "'2026-01-02T00:00:00Z'";
         let mut setup = Vec::new();
         for org in ["o1", "o2"] {
-            setup.push(format!(
-                "INSERT INTO organizations (id, name, slug, plan, settings, created_at, \
-                 updated_at) VALUES ('{org}', 'O', '{org}', 'free', '{{}}', {now}, {now})"
-            ));
+            setup.push(organization(org, now));
         }
         for (user, badge) in [("u1", "'B1'"), ("u2", "NULL"), ("u3", "'B3'")] {
             setup.push(format!(
@@ -309,38 +317,6 @@ mod tests {
         assert!(!manager.has_column("users", "badge_tag").await?);
         assert!(manager.has_table("invitations").await?);
         let badges = |sql: &'static str| {
-    /// Migration 000014 renumbers the alert event log per organization in its old order, loses
-    /// no event, continues each organization's sequence after its last event, and goes back to
-    /// one global sequence (every event kept) when rolled back.
-    #[tokio::test]
-    async fn alert_events_are_renumbered_per_organization() -> Result<(), DbErr> {
-        use sea_orm_migration::sea_orm::Statement;
-        let db = Database::connect("sqlite::memory:").await?;
-        Migrator::up(&db, Some(11)).await?;
-        let now = "'2026-01-01T00:00:00Z'";
-        for org in ["a", "b"] {
-            db.execute_unprepared(&format!(
-                "INSERT INTO organizations (id, name, slug, plan, settings, created_at, updated_at) \
-                 VALUES ('{org}', 'O', '{org}', 'free', '{{}}', {now}, {now})"
-            ))
-            .await?;
-            db.execute_unprepared(&format!(
-                "INSERT INTO alerts (id, organization_id, kind, severity, status, title, source, \
-                 first_seen_at, last_seen_at, created_at, updated_at) \
-                 VALUES ('{org}1', '{org}', 'manual', 'critical', 'open', 't', 's', \
-                 {now}, {now}, {now}, {now})"
-            ))
-            .await?;
-        }
-        // Interleaved, as one global sequence numbered them: a b a a b.
-        for (n, org) in ["a", "b", "a", "a", "b"].into_iter().enumerate() {
-            db.execute_unprepared(&format!(
-                "INSERT INTO alert_events (organization_id, alert_id, kind, payload, created_at) \
-                 VALUES ('{org}', '{org}1', 'raised', '{{\"n\": {n}}}', {now})"
-            ))
-            .await?;
-        }
-        let rows = |sql: &'static str| {
             let db = &db;
             async move {
                 db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -350,9 +326,6 @@ mod tests {
                         Ok((
                             row.try_get::<String>("", "id")?,
                             row.try_get::<Option<String>>("", "badge_tag")?,
-                            row.try_get::<String>("", "o")?,
-                            row.try_get::<i64>("", "s")?,
-                            row.try_get::<String>("", "p")?,
                         ))
                     })
                     .collect::<Result<Vec<_>, DbErr>>()
@@ -380,7 +353,7 @@ mod tests {
         // Down: each tag goes back to the user holding its oldest membership. B3 is now on m3
         // (u2) and m4 (u3), created at the same time; m3 has the lower id, so u2 keeps B3 and
         // u3, whose only tag it was, gets none (the global unique index allows one holder).
-        Migrator::down(&db, Some(1)).await?;
+        Migrator::down(&db, Some(after)).await?;
         assert!(!manager.has_table("invitations").await?);
         assert_eq!(
             badges("SELECT id, badge_tag FROM users ORDER BY id").await?,
@@ -400,6 +373,47 @@ mod tests {
                 ("m4".to_owned(), None),
             ]
         );
+        Ok(())
+    }
+
+    /// Migration 000014 renumbers the alert event log per organization in its old order, loses
+    /// no event, continues each organization's sequence after its last event, and goes back to
+    /// one global sequence (every event kept) when rolled back.
+    #[tokio::test]
+    async fn alert_events_are_renumbered_per_organization() -> Result<(), DbErr> {
+        use sea_orm_migration::sea_orm::Statement;
+        let db = Database::connect("sqlite::memory:").await?;
+        Migrator::up(&db, Some(11)).await?;
+        let now = "'2026-01-01T00:00:00Z'";
+        for org in ["a", "b"] {
+            db.execute_unprepared(&organization(org, now)).await?;
+            db.execute_unprepared(&alert_row(&format!("{org}1"), org, "manual", now))
+                .await?;
+        }
+        // Interleaved, as one global sequence numbered them: a b a a b.
+        for (n, org) in ["a", "b", "a", "a", "b"].into_iter().enumerate() {
+            db.execute_unprepared(&format!(
+                "INSERT INTO alert_events (organization_id, alert_id, kind, payload, created_at) \
+                 VALUES ('{org}', '{org}1', 'raised', '{{\"n\": {n}}}', {now})"
+            ))
+            .await?;
+        }
+        let rows = |sql: &'static str| {
+            let db = &db;
+            async move {
+                db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+                    .await?
+                    .iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get::<String>("", "o")?,
+                            row.try_get::<i64>("", "s")?,
+                            row.try_get::<String>("", "p")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, DbErr>>()
+            }
+        };
         let events = "SELECT organization_id AS o, seq AS s, CAST(payload AS TEXT) AS p \
                       FROM alert_events ORDER BY organization_id, seq";
         Migrator::up(&db, None).await?;

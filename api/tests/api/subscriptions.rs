@@ -846,8 +846,10 @@ async fn an_alerts_subscription_resumes_after_a_cursor_from_the_log_then_goes_li
     ws.subscribe("b", ALERT_EVENTS, json!({ "after": "x" }))
         .await;
     let message = ws.next_message(WS_WAIT).await.expect("an answer");
+    assert_eq!(message["type"], "error", "{message}");
     assert_eq!(
-        message["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        message["payload"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{message}"
     );
+    assert_eq!(message["payload"][0]["extensions"]["field"], "after");
 }
