@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -536,8 +536,8 @@ pub async fn refresh(
             .map(|()| issued(&session));
     }
     let now = now();
-    let _gate = db.gate().await;
-    let tx = conn.begin().await?;
+    let write = db.begin_write().await?;
+    let tx = &write.tx;
     // One conditional UPDATE: of two concurrent refreshes with the same token only one rotates;
     // the other sees zero rows and then finds the token used a moment ago, within the grace.
     let rotated = sessions::Entity::update_many()
@@ -561,10 +561,10 @@ pub async fn refresh(
             Expr::value(now + settings.refresh_ttl),
         )
         .col_expr(sessions::Column::RotatedAt, Expr::value(Some(now)))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     if rotated.rows_affected != 1 {
-        tx.rollback().await?;
+        write.rollback().await?;
         let current = live_session(conn, session.id).await?;
         replay(conn, settings, &current, &presented, &new_refresh).await?;
         return Ok(issued(&current));
@@ -574,9 +574,9 @@ pub async fn refresh(
         session_id: Set(session.id),
         used_at: Set(now),
     })
-    .exec_without_returning(&tx)
+    .exec_without_returning(tx)
     .await?;
-    tx.commit().await?;
+    write.commit().await?;
     let mut current = session;
     current.access_expires_at = now + settings.access_ttl;
     current.refresh_expires_at = now + settings.refresh_ttl;
