@@ -272,7 +272,12 @@ mod tests {
     async fn badges_move_to_memberships_and_back_on_sqlite() -> Result<(), DbErr> {
         use sea_orm_migration::sea_orm::Statement;
         let db = Database::connect("sqlite::memory:").await?;
-        let before = Migrator::migrations().len() as u32 - 1;
+        // Up to just before migration 000013, whatever migrations follow it.
+        let migrations = Migrator::migrations();
+        let before = migrations
+            .iter()
+            .position(|m| m.name().contains("_000013_"))
+            .expect("migration 000013 exists") as u32;
         Migrator::up(&db, Some(before)).await?;
         let now = "'2026-01-01T00:00:00Z'";
         let later = "'2026-01-02T00:00:00Z'";
@@ -309,6 +314,65 @@ mod tests {
         assert!(!manager.has_column("users", "badge_tag").await?);
         assert!(manager.has_table("invitations").await?);
         let badges = |sql: &'static str| {
+            let db = &db;
+            async move {
+                db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+                    .await?
+                    .iter()
+                    .map(|row| {
+                        Ok((
+                            row.try_get::<String>("", "id")?,
+                            row.try_get::<Option<String>>("", "badge_tag")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, DbErr>>()
+            }
+        };
+        let tag = |t: &str| Some(t.to_owned());
+        assert_eq!(
+            badges("SELECT id, badge_tag FROM memberships ORDER BY id").await?,
+            [
+                ("m1".to_owned(), tag("B1")),
+                ("m2".to_owned(), tag("B1")),
+                ("m3".to_owned(), None),
+                ("m4".to_owned(), tag("B3")),
+            ]
+        );
+        // Per organization: B3 is free in o1, taken in o2.
+        db.execute_unprepared("UPDATE memberships SET badge_tag = 'B3' WHERE id = 'm3'")
+            .await?;
+        assert!(
+            db.execute_unprepared("UPDATE memberships SET badge_tag = 'B3' WHERE id = 'm2'")
+                .await
+                .is_err()
+        );
+
+        // Down: each tag goes back to the user holding its oldest membership. B3 is now on m3
+        // (u2) and m4 (u3), created at the same time; m3 has the lower id, so u2 keeps B3 and
+        // u3, whose only tag it was, gets none (the global unique index allows one holder).
+        Migrator::down(&db, Some(migrations.len() as u32 - before)).await?;
+        assert!(!manager.has_table("invitations").await?);
+        assert_eq!(
+            badges("SELECT id, badge_tag FROM users ORDER BY id").await?,
+            [
+                ("u1".to_owned(), tag("B1")),
+                ("u2".to_owned(), tag("B3")),
+                ("u3".to_owned(), None),
+            ]
+        );
+        Migrator::up(&db, None).await?;
+        assert_eq!(
+            badges("SELECT id, badge_tag FROM memberships ORDER BY id").await?,
+            [
+                ("m1".to_owned(), tag("B1")),
+                ("m2".to_owned(), tag("B1")),
+                ("m3".to_owned(), tag("B3")),
+                ("m4".to_owned(), None),
+            ]
+        );
+        Ok(())
+    }
+
     /// Migration 000014 renumbers the alert event log per organization in its old order, loses
     /// no event, continues each organization's sequence after its last event, and goes back to
     /// one global sequence (every event kept) when rolled back.
@@ -348,8 +412,6 @@ mod tests {
                     .iter()
                     .map(|row| {
                         Ok((
-                            row.try_get::<String>("", "id")?,
-                            row.try_get::<Option<String>>("", "badge_tag")?,
                             row.try_get::<String>("", "o")?,
                             row.try_get::<i64>("", "s")?,
                             row.try_get::<String>("", "p")?,
@@ -358,48 +420,6 @@ mod tests {
                     .collect::<Result<Vec<_>, DbErr>>()
             }
         };
-        let tag = |t: &str| Some(t.to_owned());
-        assert_eq!(
-            badges("SELECT id, badge_tag FROM memberships ORDER BY id").await?,
-            [
-                ("m1".to_owned(), tag("B1")),
-                ("m2".to_owned(), tag("B1")),
-                ("m3".to_owned(), None),
-                ("m4".to_owned(), tag("B3")),
-            ]
-        );
-        // Per organization: B3 is free in o1, taken in o2.
-        db.execute_unprepared("UPDATE memberships SET badge_tag = 'B3' WHERE id = 'm3'")
-            .await?;
-        assert!(
-            db.execute_unprepared("UPDATE memberships SET badge_tag = 'B3' WHERE id = 'm2'")
-                .await
-                .is_err()
-        );
-
-        // Down: each tag goes back to the user holding its oldest membership. B3 is now on m3
-        // (u2) and m4 (u3), created at the same time; m3 has the lower id, so u2 keeps B3 and
-        // u3, whose only tag it was, gets none (the global unique index allows one holder).
-        Migrator::down(&db, Some(1)).await?;
-        assert!(!manager.has_table("invitations").await?);
-        assert_eq!(
-            badges("SELECT id, badge_tag FROM users ORDER BY id").await?,
-            [
-                ("u1".to_owned(), tag("B1")),
-                ("u2".to_owned(), tag("B3")),
-                ("u3".to_owned(), None),
-            ]
-        );
-        Migrator::up(&db, None).await?;
-        assert_eq!(
-            badges("SELECT id, badge_tag FROM memberships ORDER BY id").await?,
-            [
-                ("m1".to_owned(), tag("B1")),
-                ("m2".to_owned(), tag("B1")),
-                ("m3".to_owned(), tag("B3")),
-                ("m4".to_owned(), None),
-            ]
-        );
         let events = "SELECT organization_id AS o, seq AS s, CAST(payload AS TEXT) AS p \
                       FROM alert_events ORDER BY organization_id, seq";
         Migrator::up(&db, None).await?;
