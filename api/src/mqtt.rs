@@ -23,8 +23,8 @@
 //! The subscription is QoS 1 in a session that outlives the connection (`clean_session` off, one
 //! client id for the life of the process): while the bridge reconnects, the broker queues what
 //! devices publish at QoS 1 and delivers it on the resumed session, so a short outage loses
-//! nothing the broker could hold. On a clean shutdown a generated client id's subscription is
-//! removed first (no process will resume that session, and the broker would queue for it
+//! nothing the broker could hold. On a clean shutdown a generated client id's session is
+//! removed from the broker (no process will resume it, and the broker would queue for it
 //! forever); a `client_id` from the URL keeps its session, for the next process with that id.
 //! Messages are acknowledged on receipt: a message whose transaction fails is logged and
 //! counted, not redelivered (the bus and the bridge are hints, the database is the truth).
@@ -123,7 +123,7 @@ pub struct BrokerSettings {
     pub port: u16,
     pub client_id: String,
     /// The URL named the client id: another process may resume the session, which is kept on
-    /// shutdown. A generated id's session is left without its subscription.
+    /// shutdown. A generated id's session is removed from the broker on shutdown.
     pub client_id_given: bool,
     pub credentials: Option<(String, String)>,
     /// The shared-subscription group of the replicas of one deployment; `None` subscribes
@@ -492,11 +492,18 @@ impl MqttBridge {
             topics = %settings.topic_filter(),
             "MQTT bridge starting"
         );
+        // A generated client id's session is ended on shutdown by connecting once more with a
+        // clean session, which replaces it (and is not kept itself).
+        let end_session = (!settings.client_id_given).then(|| {
+            let mut options = settings.options();
+            options.set_clean_session(true);
+            options
+        });
         let receiver = Receiver {
             client,
             eventloop,
             filter: settings.topic_filter(),
-            keep_session: settings.client_id_given,
+            end_session,
             queue: queue_tx,
             stats: stats.clone(),
             warnings: Warnings::new(),
@@ -538,9 +545,9 @@ struct Receiver {
     client: AsyncClient,
     eventloop: EventLoop,
     filter: String,
-    /// Leave the subscription in place on shutdown (the client id is the URL's, see
+    /// How to end the session on shutdown; `None` keeps it (the client id is the URL's, see
     /// [`BrokerSettings::client_id_given`]).
-    keep_session: bool,
+    end_session: Option<MqttOptions>,
     queue: mpsc::Sender<Message>,
     stats: Arc<BridgeStats>,
     warnings: Warnings,
@@ -666,9 +673,14 @@ impl Receiver {
     /// Ends the connection politely. A generated client id's session will never be resumed,
     /// so its subscription goes first (the broker would otherwise queue, for nobody, a share of
     /// every message); what arrives until the broker confirms is still ingested. Then
-    /// DISCONNECT, so the broker ends the connection now rather than at the keep-alive timeout.
+    /// DISCONNECT, so the broker ends the connection now rather than at the keep-alive timeout,
+    /// and, for a generated id, the session itself ([`end_session`]).
     async fn goodbye(&mut self) {
-        if !self.keep_session && self.client.try_unsubscribe(self.filter.as_str()).is_ok() {
+        let Some(end) = self.end_session.take() else {
+            disconnect(&self.client, &mut self.eventloop).await;
+            return;
+        };
+        if self.client.try_unsubscribe(self.filter.as_str()).is_ok() {
             loop {
                 match self.eventloop.poll().await {
                     Ok(MqttEvent::Incoming(Packet::UnsubAck(_))) => break,
@@ -682,15 +694,35 @@ impl Receiver {
                 }
             }
         }
-        if self.client.try_disconnect().is_ok() {
-            loop {
-                match self.eventloop.poll().await {
-                    Ok(MqttEvent::Outgoing(Outgoing::Disconnect)) | Err(_) => break,
-                    Ok(_) => {}
-                }
+        disconnect(&self.client, &mut self.eventloop).await;
+        end_session(end).await;
+    }
+}
+
+/// Sends DISCONNECT and waits until it is out (or the connection is gone).
+async fn disconnect(client: &AsyncClient, eventloop: &mut EventLoop) {
+    if client.try_disconnect().is_ok() {
+        loop {
+            match eventloop.poll().await {
+                Ok(MqttEvent::Outgoing(Outgoing::Disconnect)) | Err(_) => break,
+                Ok(_) => {}
             }
         }
     }
+}
+
+/// Removes a persistent session from the broker: a connection with its client id and a clean
+/// session discards it, and leaves nothing behind when it ends (MQTT 3.1.1, 3.1.2.4).
+async fn end_session(options: MqttOptions) {
+    let (client, mut eventloop) = AsyncClient::new(options, 1);
+    loop {
+        match eventloop.poll().await {
+            Ok(MqttEvent::Incoming(Packet::ConnAck(_))) => break,
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+    disconnect(&client, &mut eventloop).await;
 }
 
 /// A message dropped whole: counted, and warned about (per cause, see [`Warnings`]).
