@@ -96,6 +96,7 @@ impl Application {
             max_batch: config.max_batch,
             ws: config.ws(),
             ws_streams: Default::default(),
+            mqtt: None,
         };
         let listener = TcpListener::bind(config.bind)
             .await
@@ -135,11 +136,9 @@ impl Application {
             })
             .transpose()?;
         let workers = start_workers(&self.config, &self.state.services);
-        let router = http::router(
-            self.state,
-            self.config.max_body_bytes,
-            &self.config.cors_origins,
-        );
+        let mut state = self.state;
+        state.mqtt = mqtt.as_ref().map(crate::mqtt::MqttBridge::stats);
+        let router = http::router(state, self.config.max_body_bytes, &self.config.cors_origins);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         // TCP_NODELAY on every accepted connection (axum 0.8 leaves Nagle on): a WebSocket
         // writes each event, ping and pong as it happens, and a small write behind an

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::auth::{Permission, Tenant};
 use crate::domain::status::{self, Cause};
-use crate::domain::{assets, now};
+use crate::domain::{assets, now, validate};
 use crate::error::{AppError, Result};
 use crate::events::{Event, TopicKind};
 use entity::{
@@ -30,6 +30,8 @@ use entity::{
     telemetry_points, telemetry_rollups,
 };
 
+/// Longest unit, in characters.
+pub const MAX_UNIT_CHARS: usize = 16;
 /// Most points one ingest call may carry.
 pub const MAX_POINTS_PER_CALL: usize = 10_000;
 /// How far ahead of the server's clock a timestamp may be (clock skew of devices).
@@ -89,6 +91,46 @@ impl Sample {
     pub(crate) fn series(&self) -> (Uuid, &str) {
         (self.asset_id, self.metric.as_str())
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rules of device input (docs/ARCHITECTURE.md §9.1), one copy for every path: GraphQL's
+// `ingestTelemetry` and the MQTT bridge decode their wire format (the bridge with the two
+// parsers below) into [`PointInput`]s, and [`prepare`] applies everything else per point.
+
+/// The largest magnitude a value may have. Every aggregate of the rollups must stay finite: a
+/// bucket sums the squares of its points (for the standard deviation), and a bucket holds at
+/// most 60,000 points a minute (keys are per millisecond) for at most 31 days (the widest
+/// bucket), 2.7e9 points, so |v| <= 2.6e149 keeps the sum of squares below f64::MAX; 1e100 is
+/// that with ample room. Values outside are refused per point.
+pub const MAX_ABS_VALUE: f64 = 1e100;
+
+/// A timestamp written as text: RFC 3339, relaxed as GraphQL's `DateTime` scalar relaxes it
+/// (the same parser, chrono's): `T` or a space between date and time, an offset with or without
+/// its colon, `Z` or `UTC`. Digits below the millisecond are dropped when the point is stored.
+pub fn parse_timestamp(text: &str) -> std::result::Result<DateTime<Utc>, String> {
+    text.parse::<DateTime<Utc>>().map_err(|e| {
+        format!(
+            "ts must be an RFC 3339 date-time (2026-01-02T03:04:05.678Z) or epoch milliseconds: {e}"
+        )
+    })
+}
+
+/// A timestamp written as epoch milliseconds. A fraction is dropped (rounded down), as digits
+/// below the millisecond are when the time is written as text: one instant, one stored `ts`.
+pub fn epoch_millis(ms: f64) -> Option<DateTime<Utc>> {
+    // Range-checked before the cast, which would saturate.
+    if !ms.is_finite() || ms.abs() >= 9.0e15 {
+        return None;
+    }
+    DateTime::from_timestamp_millis(ms.floor() as i64)
+}
+
+/// Why a value cannot be stored, if it cannot.
+fn value_problem(value: f64) -> Option<String> {
+    (!value.is_finite() || value.abs() > MAX_ABS_VALUE).then(|| {
+        format!("value must be a finite number between -{MAX_ABS_VALUE:e} and {MAX_ABS_VALUE:e}")
+    })
 }
 
 /// A metric key: lower-case letters, digits, `_` and `.`, starting with a letter, 1..=64.
@@ -238,9 +280,8 @@ pub async fn prepare<C: ConnectionTrait>(
                 continue;
             }
         };
-        if !p.value.is_finite() {
-            part.rejected
-                .push(reject("value must be a finite number".into()));
+        if let Some(problem) = value_problem(p.value) {
+            part.rejected.push(reject(problem));
             continue;
         }
         let ts =
@@ -257,14 +298,15 @@ pub async fn prepare<C: ConnectionTrait>(
             )));
             continue;
         }
-        if let Some(unit) = p.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-            if unit.chars().count() > 16 {
-                part.rejected
-                    .push(reject("unit must be at most 16 characters".into()));
+        match validate::optional_text("unit", p.unit.as_deref(), MAX_UNIT_CHARS) {
+            Ok(Some(unit)) => {
+                part.units.insert((asset.id, metric.clone()), unit);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                part.rejected.push(reject(e.to_string()));
                 continue;
             }
-            part.units
-                .insert((asset.id, metric.clone()), unit.to_owned());
         }
         let quality = p.quality.unwrap_or(Quality::Good);
         part.samples.push(Sample {

@@ -23,11 +23,21 @@ fn check_len(field: &str, value: &str, min: usize, max: usize) -> Result<()> {
     Ok(())
 }
 
+/// Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): invisible,
+/// they reorder what follows them on screen, so that stored text reads other than it is. The
+/// marks (U+200E, U+200F, U+061C) only set the direction of neutral characters and are allowed.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The one check of what people and devices name things with (names, units, free text, filter
+/// text; keys are narrower still): no control characters (C0, DEL, C1, NUL included), no
+/// bidirectional embeddings, overrides or isolates.
 fn no_control_chars(field: &str, value: &str) -> Result<()> {
-    if value.chars().any(char::is_control) {
+    if value.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return Err(AppError::validation(
             field,
-            "must not contain control characters",
+            "must not contain control characters or bidirectional overrides",
         ));
     }
     Ok(())
@@ -203,6 +213,28 @@ mod tests {
         assert!(name("name", &"x".repeat(11), 10).is_err());
         assert!(name("name", "a\u{0}b", 10).is_err());
         assert!(name("name", "Zürich Süd", 10).is_ok());
+    }
+
+    #[test]
+    fn control_characters_and_bidi_overrides_are_refused_in_names_and_text() {
+        for bad in [
+            "a\u{0}b",
+            "bell\u{7}",
+            "del\u{7f}",
+            "c1\u{85}x",
+            "rlo\u{202e}gpj.exe",
+            "lre\u{202a}x",
+            "isolate\u{2066}x\u{2069}",
+            "line\nbreak",
+        ] {
+            assert!(name("name", bad, 32).is_err(), "{bad:?}");
+            assert!(optional_text("unit", Some(bad), 32).is_err(), "{bad:?}");
+            assert!(filter_text("search", bad).is_err(), "{bad:?}");
+        }
+        // Right-to-left text, with the marks that direct its neutral characters, is text.
+        for good in ["שלום", "\u{200f}°C", "מעלות\u{200e} 5", "°C"] {
+            assert!(name("name", good, 32).is_ok(), "{good:?}");
+        }
     }
 
     #[test]

@@ -310,3 +310,36 @@ impl TelemetryMutation {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{ScalarType, Value};
+    use chrono::{DateTime, Utc};
+
+    use crate::domain::telemetry::parse_timestamp;
+
+    /// `ingestTelemetry`'s `ts` is a `DateTime` scalar; the MQTT bridge parses its text with
+    /// `telemetry::parse_timestamp`. One parser: they accept and refuse the same texts, and
+    /// read the same instant from each.
+    #[test]
+    fn the_datetime_scalar_and_the_device_timestamp_parser_agree_on_every_form() {
+        for text in [
+            "2026-12-04T18:25:55Z",
+            "2026-12-04T18:25:55.123456789Z",
+            "2026-12-04T18:25:55+0000",
+            "2026-12-04T19:25:55+01:00",
+            "2026-12-04 18:25:55 UTC",
+            "2026-12-04T18:25:55 Z",
+            "2026-12-04t18:25:55z",
+            "2026-12-04",
+            "18:25:55",
+            "2026-12-04T18:25",
+            "yesterday",
+            "",
+            "2026-12-04T18:25:55+25:00",
+        ] {
+            let scalar = <DateTime<Utc> as ScalarType>::parse(Value::String(text.into())).ok();
+            assert_eq!(scalar, parse_timestamp(text).ok(), "{text:?}");
+        }
+    }
+}

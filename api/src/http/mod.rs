@@ -41,6 +41,8 @@ pub struct AppState {
     pub ws: ws::WsConfig,
     /// Subscriptions shared by the sockets of this process.
     pub ws_streams: ws::SharedStreams,
+    /// The MQTT bridge's counters, when it runs (`/readyz`).
+    pub mqtt: Option<Arc<crate::mqtt::BridgeStats>>,
 }
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -151,6 +153,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
             "reconnects": stats.reconnects.load(Ordering::Relaxed),
             "lastOutageMs": stats.last_outage_ms.load(Ordering::Relaxed),
         },
+        // Not part of readiness either: what the bridge received, stored and lost.
+        "mqtt": state.mqtt.as_ref().map(|mqtt| mqtt.snapshot()),
     });
     let status = if ready {
         StatusCode::OK

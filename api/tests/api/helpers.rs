@@ -25,6 +25,7 @@ pub struct TestApp {
     database_url: String,
     sqlite_file: Option<PathBuf>,
     stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 /// A signed-in user, as tests use them.
@@ -174,10 +175,7 @@ impl TestApp {
             .await
             .expect("build the app");
         let addr = app.local_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async move {
-            let _ = stopped.await;
-        }));
+        let (stop, server) = serve(app);
         Self {
             addr,
             client: reqwest::Client::new(),
@@ -185,6 +183,19 @@ impl TestApp {
             database_url: config_url,
             sqlite_file,
             stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the server and waits until it has stopped: requests finished, workers and the
+    /// MQTT bridge shut down (it has left the broker).
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), server).await;
+            assert!(stopped.is_ok(), "the server did not stop");
         }
     }
 
@@ -449,6 +460,20 @@ impl TestApp {
     }
 }
 
+/// Runs the app until the returned sender fires (or is dropped).
+fn serve(
+    app: Application,
+) -> (
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    (stop, server)
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -556,10 +581,7 @@ impl TestApp {
             .await
             .expect("build the sibling app");
         let addr = app.local_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async move {
-            let _ = stopped.await;
-        }));
+        let (stop, server) = serve(app);
         TestApp {
             addr,
             client: reqwest::Client::new(),
@@ -567,6 +589,7 @@ impl TestApp {
             database_url: self.database_url.clone(),
             sqlite_file: None,
             stop: Some(stop),
+            server: Some(server),
         }
     }
 

@@ -14,7 +14,7 @@ use crate::telemetry::{base_time, fleet, ingest, ingest_ok, point, series_ok};
 /// Holds the ingest writers back until dropped (then rolled back): on SQLite by holding the
 /// write gate, on PostgreSQL by locking the organization row against the `FOR KEY SHARE` every
 /// call takes first. Calls made meanwhile queue up, and the writers take them as groups.
-async fn hold_writers(app: &TestApp, organization_id: &str) -> api::db::WriteTx {
+pub async fn hold_writers(app: &TestApp, organization_id: &str) -> api::db::WriteTx {
     let blocker = app.db.begin_write().await.unwrap();
     if app.db.backend() == DbBackend::Postgres {
         blocker
@@ -30,7 +30,27 @@ async fn hold_writers(app: &TestApp, organization_id: &str) -> api::db::WriteTx 
     blocker
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+/// From now on, any write of the metric `boom` fails in the database: a transaction that holds
+/// one fails (INTERNAL), whatever else it holds.
+pub async fn refuse_boom(app: &TestApp) {
+    let statements: &[&str] = match app.db.backend() {
+        DbBackend::Postgres => &[
+            "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON telemetry_latest FOR EACH ROW \
+             WHEN (NEW.metric = 'boom') EXECUTE FUNCTION refuse_boom()",
+        ],
+        _ => &[
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON telemetry_latest \
+             WHEN NEW.metric = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        ],
+    };
+    for sql in statements {
+        app.db.conn.execute_unprepared(sql).await.unwrap();
+    }
+}
+
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
     let row = app
         .db
         .conn
@@ -159,22 +179,7 @@ async fn concurrent_calls_are_written_together_and_each_gets_its_own_answer_and_
 async fn a_call_that_fails_inside_a_group_fails_alone_and_the_others_are_stored() {
     let app = TestApp::spawn().await;
     let (owner, _, robot) = fleet(&app, "ig-fail").await;
-    // Any write of the metric `boom` fails in the database.
-    let statements: &[&str] = match app.db.backend() {
-        DbBackend::Postgres => &[
-            "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ \
-             BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER refuse_boom BEFORE INSERT ON telemetry_latest FOR EACH ROW \
-             WHEN (NEW.metric = 'boom') EXECUTE FUNCTION refuse_boom()",
-        ],
-        _ => &[
-            "CREATE TRIGGER refuse_boom BEFORE INSERT ON telemetry_latest \
-             WHEN NEW.metric = 'boom' BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-        ],
-    };
-    for sql in statements {
-        app.db.conn.execute_unprepared(sql).await.unwrap();
-    }
+    refuse_boom(&app).await;
     let t = base_time();
     let calls: Vec<Value> = (0..4)
         .map(|i| {

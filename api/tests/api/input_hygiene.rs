@@ -256,3 +256,86 @@ async fn a_forged_cursor_is_bad_user_input_never_internal() {
         }
     }
 }
+
+/// docs/ARCHITECTURE.md §5.4: control characters and bidirectional overrides, which would be shown
+/// as they are (a bell, text reversed on screen), are refused in units, names and metric keys,
+/// by the one check of `domain::validate`, whatever the path (MQTT: `mqtt.rs`). NUL is refused
+/// for the whole request before (`graphql::guard`).
+#[tokio::test]
+async fn control_characters_and_bidi_overrides_are_refused_in_units_names_and_metric_keys() {
+    let app = TestApp::spawn().await;
+    let (owner, site, robot) = floor(&app).await;
+    let ts = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+    let point = |metric: &str, unit: &str| json!({ "assetId": robot, "metric": metric, "ts": ts, "value": 1.0, "unit": unit });
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "mutation($points: [TelemetryPointInput!]!) {
+                ingestTelemetry(input: { points: $points }) { accepted rejected { index reason } } }",
+            json!({ "points": [
+                point("bell", "\u{7}"),
+                point("rlo", "\u{202e}C°"),
+                point("isolate", "m\u{2066}s"),
+                point("cpu\u{202e}", "%"),
+                point("cpu\u{7}", "%"),
+                point("fine", "°C"),
+            ]}),
+        )
+        .await;
+    assert_ok(&body);
+    let payload = &body["data"]["ingestTelemetry"];
+    assert_eq!(payload["accepted"], 1, "{body}");
+    let reasons: Vec<&str> = payload["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 5, "{body}");
+    for reason in &reasons[..3] {
+        assert_eq!(
+            *reason, "unit: must not contain control characters or bidirectional overrides",
+            "{body}"
+        );
+    }
+    for reason in &reasons[3..] {
+        assert!(reason.starts_with("bad metric key"), "{body}");
+    }
+    // Nothing of them reached the latest values or the catalog.
+    let body = app
+        .gql(
+            Some(&owner.token),
+            "query($id: ID!) { asset(id: $id) { latest { metric unit } } metrics { key unit } }",
+            json!({ "id": robot }),
+        )
+        .await;
+    assert_ok(&body);
+    assert_eq!(
+        body["data"]["asset"]["latest"],
+        json!([{ "metric": "fine", "unit": "°C" }])
+    );
+    assert_eq!(
+        body["data"]["metrics"],
+        json!([{ "key": "fine", "unit": "°C" }])
+    );
+
+    // Names: a site, a zone, a robot.
+    for name in ["Hall\u{7}", "Hall \u{202e}A", "\u{2067}Hall"] {
+        let body = app
+            .gql(
+                Some(&owner.token),
+                "mutation($input: CreateSiteInput!) { createSite(input: $input) { site { id } } }",
+                json!({ "input": { "code": "S9", "name": name, "timezone": "UTC" } }),
+            )
+            .await;
+        assert_bad_input(&body, "input.name");
+        let body = app
+            .gql(
+                Some(&owner.token),
+                "mutation($input: CreateZoneInput!) { createZone(input: $input) { zone { id } } }",
+                json!({ "input": { "siteId": site, "code": "Z9", "name": name } }),
+            )
+            .await;
+        assert_bad_input(&body, "input.name");
+    }
+}

@@ -1443,3 +1443,77 @@ async fn an_ingest_call_costs_the_same_statements_for_one_asset_and_for_twenty()
         "1 asset: {one} statements, 20 assets: {twenty}"
     );
 }
+
+/// docs/ARCHITECTURE.md §9.1: a value is stored only if every aggregate of every bucket that can
+/// hold it stays finite (|v| <= 1e100). Before, ±1.797e308 overflowed the minute's sum: SQLite
+/// failed the whole call (NOT NULL on `sum`), PostgreSQL stored NaN or failed with "value out of
+/// range", and bucket queries answered `avg: null` in a `Float!`.
+#[tokio::test]
+async fn values_beyond_the_representable_range_are_rejected_per_point_and_every_bucket_stays_finite()
+ {
+    let app = TestApp::spawn().await;
+    let (owner, _, robot) = fleet(&app, "tm-range").await;
+    let t = base_time();
+    let at = |s: i64| t + Duration::seconds(s);
+    let body = ingest(
+        &app,
+        &owner.token,
+        json!([
+            point(&robot, "flow", at(1), 1.797e308),
+            point(&robot, "flow", at(2), 1e100),
+            point(&robot, "flow", at(3), -1.797e308),
+            point(&robot, "flow", at(4), -1e100),
+            point(&robot, "flow", at(5), 1.0000001e100),
+            point(&robot, "flow", at(6), 1e100),
+            point(&robot, "flow", at(7), -1e100),
+            point(&robot, "flow", at(8), 1.797e308),
+        ]),
+    )
+    .await;
+    assert_ok(&body);
+    let payload = &body["data"]["ingestTelemetry"];
+    assert_eq!(payload["accepted"], 4, "{body}");
+    let rejected = payload["rejected"].as_array().unwrap();
+    let indexes: Vec<i64> = rejected
+        .iter()
+        .map(|r| r["index"].as_i64().unwrap())
+        .collect();
+    assert_eq!(indexes, [0, 2, 4, 7], "{body}");
+    for r in rejected {
+        assert_eq!(
+            r["reason"], "value must be a finite number between -1e100 and 1e100",
+            "{body}"
+        );
+    }
+    // A second call into the same minute adds to the stored rollup.
+    ingest_ok(
+        &app,
+        &owner.token,
+        json!([point(&robot, "flow", at(9), 1e100)]),
+    )
+    .await;
+    let values = [1e100, -1e100, 1e100, -1e100, 1e100];
+    // From the rollups (whole minutes, also summed over minutes) and from the raw points.
+    for bucket in [60, 600, 30] {
+        let got = series_ok(&app, &owner.token, &robot, "flow", t, at(600), Some(bucket)).await;
+        let buckets = got["buckets"].as_array().unwrap();
+        assert_eq!(buckets.len(), 1, "{bucket}: {got}");
+        let b = &buckets[0];
+        assert_eq!(b["count"], 5, "{bucket}: {got}");
+        for field in ["avg", "min", "max", "stddev"] {
+            assert!(
+                b[field].as_f64().is_some_and(f64::is_finite),
+                "{bucket} {field}: {got}"
+            );
+        }
+        let (_, avg, min, max, stddev) = stats(&values);
+        assert!(
+            (b["avg"].as_f64().unwrap() - avg).abs() <= 1e85,
+            "{bucket}: {got}"
+        );
+        assert_eq!(b["min"].as_f64(), Some(min), "{bucket}: {got}");
+        assert_eq!(b["max"].as_f64(), Some(max), "{bucket}: {got}");
+        let relative = (b["stddev"].as_f64().unwrap() - stddev).abs() / stddev;
+        assert!(relative < 1e-9, "{bucket}: {got}");
+    }
+}
