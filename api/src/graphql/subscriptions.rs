@@ -297,9 +297,20 @@ impl TelemetrySubscription {
         let link = services.events.link();
         let generation = link.borrow().generation;
         let db = services.db.conn.clone();
+        let newest = alerts::last_seq(&db, tenant.organization_id).await?;
         let (last, behind) = match after {
+            // A cursor comes from an event the client received, so it was committed before
+            // this read. One beyond it was never written: the stream would skip every event up
+            // to it without a word.
+            Some(after) if after > newest => {
+                return Err(AppError::validation(
+                    "after",
+                    "is beyond the organization's newest alert event",
+                )
+                .into());
+            }
             Some(after) => (after, true),
-            None => (alerts::last_seq(&db, tenant.organization_id).await?, false),
+            None => (newest, false),
         };
         let feed = AlertFeed {
             rx,

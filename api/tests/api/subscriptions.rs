@@ -852,4 +852,15 @@ async fn an_alerts_subscription_resumes_after_a_cursor_from_the_log_then_goes_li
         "{message}"
     );
     assert_eq!(message["payload"][0]["extensions"]["field"], "after");
+    // So is one the organization never reached (4 events so far), which would otherwise
+    // silently skip every event up to it.
+    ws.subscribe("c", ALERT_EVENTS, json!({ "after": "40" }))
+        .await;
+    let message = ws.next_message(WS_WAIT).await.expect("an answer");
+    assert_eq!(message["type"], "error", "{message}");
+    assert_eq!(
+        message["payload"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{message}"
+    );
+    assert_eq!(message["payload"][0]["extensions"]["field"], "after");
 }
