@@ -105,6 +105,11 @@ pub struct WsConfig {
     /// subscriber; client messages are small, and a larger one (up to `max_message_bytes`)
     /// still arrives, in more reads.
     pub read_buffer_bytes: usize,
+    /// How long a closing socket may take to get its close frame out and hear the reply before
+    /// it is dropped: a client that stopped reading must not hold the task forever. A client
+    /// closed for reading too slowly gets its 1013 only once it reads what its socket already
+    /// holds, so it has this long to do so.
+    pub close_grace: Duration,
 }
 
 impl Default for WsConfig {
@@ -118,13 +123,10 @@ impl Default for WsConfig {
             max_message_bytes: 256 * 1024,
             send_queue: 1024,
             read_buffer_bytes: 4 * 1024,
+            close_grace: Duration::from_secs(5),
         }
     }
 }
-
-/// How long a closing socket may take to get its close frame out and hear the reply before it
-/// is dropped: a client that stopped reading must not hold the task forever.
-const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// The two subprotocols, by their `Sec-WebSocket-Protocol` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -348,6 +350,7 @@ async fn serve<E: Executor, B: WsBackend>(
     origin: Origin,
 ) {
     let (sink, mut stream) = socket.split();
+    let close_grace = config.close_grace;
     let (out, queue) = mpsc::channel(config.send_queue.max(1));
     let (abort, abort_rx) = oneshot::channel();
     let mut writer = tokio::spawn(write_loop(sink, queue, abort_rx));
@@ -398,7 +401,7 @@ async fn serve<E: Executor, B: WsBackend>(
         let _ = (&mut writer).await;
         while let Some(Ok(_)) = stream.next().await {}
     };
-    let _ = tokio::time::timeout(CLOSE_GRACE, linger).await;
+    let _ = tokio::time::timeout(close_grace, linger).await;
     writer.abort();
 }
 
@@ -1221,6 +1224,7 @@ mod tests {
             max_message_bytes: 16 * 1024,
             send_queue: 64,
             read_buffer_bytes: 4 * 1024,
+            close_grace: Duration::from_secs(5),
         }
     }
 
@@ -1868,6 +1872,8 @@ mod tests {
     async fn a_client_that_reads_too_slowly_is_closed_with_1013() {
         let (addr, backend) = spawn_server(WsConfig {
             send_queue: 4,
+            // Time for the test to read what the socket holds, however busy the machine.
+            close_grace: Duration::from_secs(60),
             ..config()
         })
         .await;
@@ -1963,6 +1969,8 @@ mod tests {
         let (addr, _) = spawn_server_with(
             WsConfig {
                 send_queue: 4,
+                // Time for the test to read what the socket holds, however busy the machine.
+                close_grace: Duration::from_secs(60),
                 ..config()
             },
             sharing(),
