@@ -96,6 +96,10 @@ impl Application {
             max_batch: config.max_batch,
             ws: config.ws(),
             ws_streams: Default::default(),
+            web: match &config.web_dir {
+                Some(dir) => http::web::WebApp::from_dir(dir)?,
+                None => http::web::WebApp::embedded(),
+            },
         };
         let listener = TcpListener::bind(config.bind)
             .await
