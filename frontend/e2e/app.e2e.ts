@@ -1,0 +1,167 @@
+// The app against the real server with `--demo` (docs/ARCHITECTURE.md §12).
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { DEMO, gql, launch, screenshot, seriousViolations, signIn, token } from './browser';
+
+const baseUrl = inject('baseUrl');
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser.close();
+});
+
+async function raiseAlert(title: string, severity = 'CRITICAL'): Promise<string> {
+  const operator = await token(baseUrl, DEMO.operator);
+  const data = await gql<{ raiseAlert: { alert: { id: string } } }>(
+    baseUrl,
+    'mutation($input: RaiseAlertInput!) { raiseAlert(input: $input) { alert { id } } }',
+    { input: { severity, title } },
+    operator,
+  );
+  return data.raiseAlert.alert.id;
+}
+
+describe('the web app served by the server', () => {
+  it('says what is here when a browser opens the root signed out, and signs the operator in', async () => {
+    const page = await browser.newPage();
+    await page.goto(baseUrl);
+    await page.getByRole('heading', { name: 'Sign in to Fleetgraph' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'signin');
+    await page.goto(`${baseUrl}/signup`);
+    await page.getByRole('heading', { name: 'Create an organization' }).waitFor();
+    await screenshot(page, 'signup');
+    await page.close();
+  });
+
+  it('shows the demo fleet to the operator, with counts by status per site', async () => {
+    const page = await browser.newPage();
+    await signIn(page, baseUrl, DEMO.operator);
+    const started = Date.now();
+    await page.reload();
+    await page.getByTestId('asset-row').first().waitFor({ timeout: 5_000 }).catch(async (e: unknown) => {
+      await screenshot(page, 'overview-failed');
+      throw e;
+    });
+    const firstRenderMs = Date.now() - started;
+    console.log(`first render of the fleet overview after a reload: ${firstRenderMs} ms`);
+    expect(firstRenderMs).toBeLessThan(1_000);
+    expect(await page.getByTestId('asset-row').count()).toBe(13);
+    expect(await page.getByTestId('site').count()).toBe(2);
+    await page.getByText('Berlin', { exact: false }).first().waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'overview');
+    await page.getByLabel('Search').fill('kuka');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="asset-row"]').length < 13);
+    expect(await page.getByTestId('asset-row').count()).toBeGreaterThan(0);
+    await screenshot(page, 'overview-search');
+    await page.close();
+  });
+
+  it('shows an alert raised through the API in the inbox within 2 s, without a reload', async () => {
+    const page = await browser.newPage();
+    await signIn(page, baseUrl, DEMO.operator);
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+    await page.getByText('live', { exact: true }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    const title = `Gripper jammed ${Date.now()}`;
+    const started = Date.now();
+    const id = await raiseAlert(title);
+    await page.locator(`[data-alert-id="${id}"]`).waitFor({ timeout: 2_000 });
+    console.log(`alert raised through the API shown in the inbox after ${Date.now() - started} ms`);
+    // A critical alert also shows a toast.
+    await page.getByText('Critical alert').first().waitFor({ timeout: 2_000 });
+    await screenshot(page, 'alerts');
+    await page.close();
+  });
+
+  it('shows an acknowledgement made in one browser in another at once', async () => {
+    const id = await raiseAlert(`Conveyor stalled ${Date.now()}`, 'WARNING');
+    const first = await browser.newContext();
+    const second = await browser.newContext();
+    const a = await first.newPage();
+    const b = await second.newPage();
+    for (const page of [a, b]) {
+      await signIn(page, baseUrl, DEMO.operator);
+      await page.goto(`${baseUrl}/alerts`);
+      await page.locator(`[data-alert-id="${id}"][data-status="OPEN"]`).waitFor();
+    }
+    await a.locator(`[data-alert-id="${id}"]`).getByRole('button', { name: 'Acknowledge' }).click();
+    await a.getByLabel('Note (optional)').fill('on my way');
+    await a.getByRole('dialog').getByRole('button', { name: 'Acknowledge' }).click();
+    await b.locator(`[data-alert-id="${id}"][data-status="ACKNOWLEDGED"]`).waitFor({ timeout: 2_000 });
+    await screenshot(b, 'alerts-acknowledged-elsewhere');
+    await first.close();
+    await second.close();
+  });
+
+  it('offers a viewer no acknowledge, resolve or bulk action', async () => {
+    await raiseAlert(`Door open ${Date.now()}`, 'INFO');
+    const page = await browser.newPage();
+    await signIn(page, baseUrl, DEMO.viewer);
+    await page.goto(`${baseUrl}/alerts`);
+    await page.getByTestId('alert').first().waitFor();
+    expect(await page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Resolve' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Acknowledge selected/ }).count()).toBe(0);
+    expect(await page.getByRole('checkbox', { name: /^Select / }).count()).toBe(0);
+    await screenshot(page, 'alerts-viewer');
+    await page.close();
+  });
+
+  it('lets an operator acknowledge from a 390 px wide phone screen', async () => {
+    const id = await raiseAlert(`Battery low ${Date.now()}`, 'ERROR');
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await signIn(page, baseUrl, DEMO.operator);
+    await page.goto(`${baseUrl}/alerts`);
+    const card = page.locator(`[data-alert-id="${id}"]`);
+    await card.waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'alerts-phone');
+    await card.getByRole('button', { name: 'Acknowledge' }).tap();
+    await page.getByRole('dialog').getByRole('button', { name: 'Acknowledge' }).tap();
+    await page.locator(`[data-alert-id="${id}"][data-status="ACKNOWLEDGED"]`).waitFor();
+    await page.goto(`${baseUrl}/`);
+    await page.getByTestId('asset-row').first().waitFor();
+    await screenshot(page, 'overview-phone');
+    await context.close();
+  });
+
+  it('runs a query in the playground with no Internet access, with the session token', async () => {
+    const context = await browser.newContext();
+    const outside: string[] = [];
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === '127.0.0.1') return route.continue();
+      outside.push(url.href);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    await signIn(page, baseUrl, DEMO.operator);
+    // A browser asking for /graphql is sent to the playground.
+    await page.goto(`${baseUrl}/graphql`);
+    expect(new URL(page.url()).pathname).toBe('/playground');
+    await page.locator('.graphiql-container').waitFor();
+    // The editor loads its workers before a click runs the query: click until the answer shows.
+    let answered = false;
+    for (let attempt = 0; attempt < 20 && !answered; attempt += 1) {
+      await page.getByRole('button', { name: /Execute query/i }).click();
+      answered = await page
+        .waitForFunction(() => document.querySelector('.graphiql-response')?.textContent?.includes('OPERATOR'), null, {
+          timeout: 1_000,
+        })
+        .then(() => true)
+        .catch(() => false);
+    }
+    expect(answered).toBe(true);
+    await screenshot(page, 'playground');
+    expect(outside).toEqual([]);
+    await context.close();
+  });
+});

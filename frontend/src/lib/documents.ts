@@ -1,0 +1,103 @@
+// Every GraphQL operation of the app, typed by codegen from ../schema.graphql.
+import { graphql } from '../gql';
+
+export const SessionFields = graphql(`
+  fragment SessionFields on AuthPayload {
+    accessToken
+    accessTokenExpiresAt
+    refreshToken
+    refreshTokenExpiresAt
+    role
+    user { id email displayName }
+    organization { id name slug }
+  }
+`);
+
+export const LoginMutation = graphql(`
+  mutation Login($input: LoginInput!) { login(input: $input) { ...SessionFields } }
+`);
+
+export const SignUpMutation = graphql(`
+  mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ...SessionFields } }
+`);
+
+export const RefreshMutation = graphql(`
+  mutation Refresh($input: RefreshSessionInput!) { refreshSession(input: $input) { ...SessionFields } }
+`);
+
+export const SwitchMutation = graphql(`
+  mutation Switch($input: SwitchOrganizationInput!) {
+    switchOrganization(input: $input) { ...SessionFields }
+  }
+`);
+
+export const LogoutMutation = graphql(`
+  mutation Logout { logout { success } }
+`);
+
+export const MyOrganizationsQuery = graphql(`
+  query MyOrganizations { me { organizations { role organization { id name slug } } } }
+`);
+
+export const FleetQuery = graphql(`
+  query Fleet {
+    sites(first: 100) {
+      nodes {
+        id
+        code
+        name
+        zones {
+          id
+          code
+          name
+          assets { id code name kind status vendor model }
+        }
+      }
+    }
+  }
+`);
+
+export const AssetStatusSubscription = graphql(`
+  subscription AssetStatus { assetStatusChanged { assetId status } }
+`);
+
+export const InboxAlertFields = graphql(`
+  fragment InboxAlertFields on Alert {
+    id
+    severity
+    status
+    title
+    message
+    lastSeenAt
+    updatedAt
+    acknowledgedAt
+    acknowledgedBy { displayName }
+    asset { id name code site { id } }
+  }
+`);
+
+export const OpenAlertsQuery = graphql(`
+  query OpenAlerts {
+    alerts(first: 200, filter: { status: [OPEN, ACKNOWLEDGED] }) {
+      nodes { ...InboxAlertFields }
+    }
+  }
+`);
+
+export const AlertEventsSubscription = graphql(`
+  subscription AlertEvents($after: String) {
+    alerts(after: $after) { seq kind alert { ...InboxAlertFields } }
+  }
+`);
+
+export const AcknowledgeMutation = graphql(`
+  mutation Acknowledge($input: AlertTransitionInput!) {
+    acknowledgeAlert(input: $input) { alert { ...InboxAlertFields } }
+  }
+`);
+
+export const ResolveMutation = graphql(`
+  mutation Resolve($input: AlertTransitionInput!) {
+    resolveAlert(input: $input) { alert { ...InboxAlertFields } }
+  }
+`);
