@@ -34,6 +34,7 @@ describe('the web app served by the server', () => {
     await screenshot(page, 'signin');
     await page.goto(`${baseUrl}/signup`);
     await page.getByRole('heading', { name: 'Create an organization' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'signup');
     await page.close();
   });
@@ -123,6 +124,7 @@ describe('the web app served by the server', () => {
     const card = page.locator(`[data-alert-id="${id}"]`);
     await card.waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'alerts-phone');
     await card.getByRole('button', { name: 'Acknowledge' }).tap();
     await page.getByRole('dialog').getByRole('button', { name: 'Acknowledge' }).tap();
@@ -160,6 +162,7 @@ describe('the web app served by the server', () => {
         .catch(() => false);
     }
     expect(answered).toBe(true);
+    console.log(`axe-core on the playground (GraphiQL's own markup): ${JSON.stringify(await seriousViolations(page))}`);
     await screenshot(page, 'playground');
     expect(outside).toEqual([]);
     await context.close();

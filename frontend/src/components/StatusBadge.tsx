@@ -21,9 +21,10 @@ export function StatusBadge({ status, count }: { status: AssetStatus; count?: nu
   );
 }
 
+// Filled badges with autoContrast: white text on shade 9, dark text on the light shades.
 export const SEVERITY_COLOR: Record<Severity, string> = {
   CRITICAL: 'red.9',
-  ERROR: 'orange.9',
+  ERROR: 'orange.4',
   WARNING: 'yellow.4',
   INFO: 'blue.9',
 };

@@ -8,6 +8,7 @@ import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
+import './playground.css';
 import { useApp } from '../app';
 import { socketUrl } from '../lib/live';
 import sdl from '../../../schema.graphql?raw';
