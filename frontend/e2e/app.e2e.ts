@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DEMO, gql, launch, screenshot, seriousViolations, signIn, token } from './browser';
+import { cuttableProxy } from './proxy';
 
 const baseUrl = inject('baseUrl');
 let browser: Browser;
@@ -133,6 +134,33 @@ describe('the web app served by the server', () => {
     await page.getByTestId('asset-row').first().waitFor();
     await screenshot(page, 'overview-phone');
     await context.close();
+  });
+
+  it('shows the socket down while the network is cut for 10 s, and the alerts raised meanwhile after it is back', async () => {
+    const proxy = await cuttableProxy(baseUrl);
+    const page = await browser.newPage();
+    await signIn(page, proxy.url, DEMO.operator);
+    await page.goto(`${proxy.url}/alerts`);
+    await page.getByText('live', { exact: true }).waitFor();
+    // One event seen before the cut: the subscription then resumes with alerts(after:) at it.
+    const before = await raiseAlert(`Seen before the cut ${Date.now()}`, 'INFO');
+    await page.locator(`[data-alert-id="${before}"]`).waitFor({ timeout: 2_000 });
+    const cut = Date.now();
+    proxy.cut();
+    await page.getByTestId('connection-down').waitFor({ timeout: 5_000 });
+    console.log(`connection indicator down ${Date.now() - cut} ms after the network was cut`);
+    await screenshot(page, 'alerts-offline');
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) ids.push(await raiseAlert(`Missed while offline ${n} ${Date.now()}`, 'WARNING'));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10_000 - (Date.now() - cut))));
+    for (const id of ids) expect(await page.locator(`[data-alert-id="${id}"]`).count()).toBe(0);
+    const restored = Date.now();
+    proxy.restore();
+    for (const id of ids) await page.locator(`[data-alert-id="${id}"]`).waitFor({ timeout: 10_000 });
+    console.log(`alerts raised while cut off shown ${Date.now() - restored} ms after the network came back`);
+    await page.getByText('live', { exact: true }).waitFor();
+    await page.close();
+    await proxy.close();
   });
 
   it('runs a query in the playground with no Internet access, with the session token', async () => {

@@ -1,6 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Client, ClientOptions, Sink } from 'graphql-ws';
-import { Live, socketUrl } from './live';
+import { Live, PONG_TIMEOUT_MS, socketUrl } from './live';
 
 /** A graphql-ws client stand-in that records subscriptions and lets a test fire socket events. */
 function fakeClient() {
@@ -25,9 +25,9 @@ function fakeClient() {
     },
     terminate: () => undefined,
   } as unknown as Client;
-  const fire = (event: 'connecting' | 'connected' | 'closed') => {
+  const fire = (event: 'connecting' | 'connected' | 'closed' | 'opened' | 'ping' | 'pong', ...args: unknown[]) => {
     const on = options?.on as Record<string, ((...args: unknown[]) => void) | undefined> | undefined;
-    on?.[event]?.();
+    on?.[event]?.(...args);
     if (event === 'closed') for (const listener of closedListeners) listener();
   };
   const create = (o: ClientOptions) => {
@@ -38,6 +38,8 @@ function fakeClient() {
 }
 
 describe('the live socket', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('sends the current token in connection_init', async () => {
     const fake = fakeClient();
     let token = 'first';
@@ -81,6 +83,21 @@ describe('the live socket', () => {
     expect(fake.subscriptions[1]?.payload.variables).toEqual({ after: '41' });
     expect(resumed).toHaveBeenCalledTimes(1);
     expect(seen).toEqual([{ n: 1 }]);
+  });
+
+  it('closes a socket whose ping goes unanswered, and keeps one that answers', () => {
+    vi.useFakeTimers();
+    const fake = fakeClient();
+    new Live('ws://x', () => 't', fake.create);
+    const socket = { readyState: WebSocket.OPEN, close: vi.fn() };
+    fake.fire('opened', socket);
+    fake.fire('ping', false);
+    fake.fire('pong', true);
+    vi.advanceTimersByTime(PONG_TIMEOUT_MS);
+    expect(socket.close).not.toHaveBeenCalled();
+    fake.fire('ping', false);
+    vi.advanceTimersByTime(PONG_TIMEOUT_MS);
+    expect(socket.close).toHaveBeenCalledWith(4408, 'Pong timeout');
   });
 
   it('builds the socket address from the page, secure when the page is', () => {

@@ -19,6 +19,10 @@ export interface ResumableSink<T> {
 
 export type CreateClient = (options: ClientOptions) => Client;
 
+/** How often the socket is pinged, and how long a pong may take before it is closed. */
+export const PING_EVERY_MS = 10_000;
+export const PONG_TIMEOUT_MS = 5_000;
+
 export function socketUrl(location: { protocol: string; host: string }): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql/ws`;
 }
@@ -32,10 +36,14 @@ export class Live {
   private readonly resumables = new Set<() => void>();
 
   constructor(url: string, token: () => string | null, create: CreateClient = createClient) {
+    // A socket whose peer vanished (a cut network, a sleeping laptop) sends no close: a ping
+    // left unanswered closes it, so the indicator shows it down and graphql-ws reconnects.
+    let socket: { readyState: number; close: (code: number, reason: string) => void } | null = null;
+    let pongTimer: ReturnType<typeof setTimeout> | undefined;
     this.client = create({
       url,
       lazy: false,
-      keepAlive: 10_000,
+      keepAlive: PING_EVERY_MS,
       retryAttempts: Number.POSITIVE_INFINITY,
       shouldRetry: () => true,
       retryWait: async (retries) => {
@@ -46,6 +54,19 @@ export class Live {
         return t ? { authorization: `Bearer ${t}` } : {};
       },
       on: {
+        opened: (opened) => {
+          socket = opened as typeof socket;
+        },
+        ping: (received) => {
+          if (received) return;
+          clearTimeout(pongTimer);
+          pongTimer = setTimeout(() => {
+            if (socket?.readyState === WebSocket.OPEN) socket.close(4408, 'Pong timeout');
+          }, PONG_TIMEOUT_MS);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimer);
+        },
         connecting: () => this.setState(this.everConnected ? 'down' : 'connecting'),
         connected: () => {
           const again = this.everConnected;
@@ -54,6 +75,7 @@ export class Live {
           if (again) for (const listener of this.reconnectListeners) listener();
         },
         closed: () => {
+          clearTimeout(pongTimer);
           if (this.everConnected) this.setState('down');
         },
       },
