@@ -139,6 +139,16 @@ describe('the web app served by the server', () => {
   it('shows the socket down while the network is cut for 10 s, and the alerts raised meanwhile after it is back', async () => {
     const proxy = await cuttableProxy(baseUrl);
     const page = await browser.newPage();
+    // The cursors the page subscribes with, from the graphql-transport-ws frames it sends.
+    const cursors: (string | null)[] = [];
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        const message = JSON.parse(String(payload)) as { type: string; payload?: { query?: string; variables?: { after?: string | null } } };
+        if (message.type === 'subscribe' && message.payload?.query?.includes('alerts(after:')) {
+          cursors.push(message.payload.variables?.after ?? null);
+        }
+      }),
+    );
     await signIn(page, proxy.url, DEMO.operator);
     await page.goto(`${proxy.url}/alerts`);
     await page.getByText('live', { exact: true }).waitFor();
@@ -158,6 +168,9 @@ describe('the web app served by the server', () => {
     proxy.restore();
     for (const id of ids) await page.locator(`[data-alert-id="${id}"]`).waitFor({ timeout: 10_000 });
     console.log(`alerts raised while cut off shown ${Date.now() - restored} ms after the network came back`);
+    // First subscribed from the present, then resumed after the event seen before the cut.
+    expect(cursors[0]).toBeNull();
+    expect(cursors.at(-1)).toMatch(/^[0-9]+$/);
     await page.getByText('live', { exact: true }).waitFor();
     await page.close();
     await proxy.close();
