@@ -64,6 +64,28 @@ describe('the web app served by the server', () => {
     await page.close();
   });
 
+  it('opens an asset from the overview and its chart receives live points', async () => {
+    const page = await browser.newPage();
+    await signIn(page, baseUrl, DEMO.operator);
+    await page.getByRole('link', { name: 'Spot welder 1' }).click();
+    await page.getByRole('heading', { name: /Spot welder 1/ }).waitFor();
+    const chart = page.getByTestId('chart');
+    await chart.waitFor();
+    const points = async () => Number(await chart.getAttribute('data-points'));
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart"]')?.getAttribute('data-points')) > 0);
+    const first = await points();
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="chart"]')?.getAttribute('data-points')) > n,
+      first,
+      { timeout: 5_000 },
+    );
+    console.log(`asset chart: ${first} points, then ${await points()} with live readings`);
+    expect(await page.getByTestId('latest').locator('.mantine-Card-root').count()).toBeGreaterThan(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'asset');
+    await page.close();
+  });
+
   it('shows an alert raised through the API in the inbox within 2 s, without a reload', async () => {
     const page = await browser.newPage();
     await signIn(page, baseUrl, DEMO.operator);

@@ -29,6 +29,13 @@ const alerts = createRoute({
   component: lazyRouteComponent(() => import('./routes/Alerts')),
 });
 
+const asset = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/assets/$assetId',
+  beforeLoad: signedIn,
+  component: lazyRouteComponent(() => import('./routes/Asset')),
+});
+
 const playground = createRoute({
   getParentRoute: () => rootRoute,
   path: '/playground',
@@ -48,7 +55,7 @@ const signUp = createRoute({
 });
 
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([overview, alerts, playground, signIn, signUp]),
+  routeTree: rootRoute.addChildren([overview, alerts, asset, playground, signIn, signUp]),
 });
 
 declare module '@tanstack/react-router' {

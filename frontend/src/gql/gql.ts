@@ -28,6 +28,9 @@ type Documents = {
     "\n  subscription AlertEvents($after: String) {\n    alerts(after: $after) { seq kind alert { ...InboxAlertFields } }\n  }\n": typeof types.AlertEventsDocument,
     "\n  mutation Acknowledge($input: AlertTransitionInput!) {\n    acknowledgeAlert(input: $input) { alert { ...InboxAlertFields } }\n  }\n": typeof types.AcknowledgeDocument,
     "\n  mutation Resolve($input: AlertTransitionInput!) {\n    resolveAlert(input: $input) { alert { ...InboxAlertFields } }\n  }\n": typeof types.ResolveDocument,
+    "\n  query Asset($id: ID!) {\n    asset(id: $id) {\n      id\n      code\n      name\n      kind\n      status\n      vendor\n      model\n      site { id name }\n      zone { id name }\n      latest { metric value unit ts }\n    }\n  }\n": typeof types.AssetDocument,
+    "\n  query AssetHistory($id: ID!, $metric: String!, $from: DateTime!, $to: DateTime!) {\n    asset(id: $id) {\n      id\n      telemetry(metric: $metric, from: $from, to: $to, maxPoints: 2000) {\n        bucketSeconds\n        points { ts value }\n        buckets { start avg }\n      }\n    }\n  }\n": typeof types.AssetHistoryDocument,
+    "\n  subscription AssetTelemetry($assetIds: [ID!]) {\n    telemetry(assetIds: $assetIds) { readings { metric ts value } }\n  }\n": typeof types.AssetTelemetryDocument,
 };
 const documents: Documents = {
     "\n  fragment SessionFields on AuthPayload {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    refreshTokenExpiresAt\n    role\n    user { id email displayName }\n    organization { id name slug }\n  }\n": types.SessionFieldsFragmentDoc,
@@ -44,6 +47,9 @@ const documents: Documents = {
     "\n  subscription AlertEvents($after: String) {\n    alerts(after: $after) { seq kind alert { ...InboxAlertFields } }\n  }\n": types.AlertEventsDocument,
     "\n  mutation Acknowledge($input: AlertTransitionInput!) {\n    acknowledgeAlert(input: $input) { alert { ...InboxAlertFields } }\n  }\n": types.AcknowledgeDocument,
     "\n  mutation Resolve($input: AlertTransitionInput!) {\n    resolveAlert(input: $input) { alert { ...InboxAlertFields } }\n  }\n": types.ResolveDocument,
+    "\n  query Asset($id: ID!) {\n    asset(id: $id) {\n      id\n      code\n      name\n      kind\n      status\n      vendor\n      model\n      site { id name }\n      zone { id name }\n      latest { metric value unit ts }\n    }\n  }\n": types.AssetDocument,
+    "\n  query AssetHistory($id: ID!, $metric: String!, $from: DateTime!, $to: DateTime!) {\n    asset(id: $id) {\n      id\n      telemetry(metric: $metric, from: $from, to: $to, maxPoints: 2000) {\n        bucketSeconds\n        points { ts value }\n        buckets { start avg }\n      }\n    }\n  }\n": types.AssetHistoryDocument,
+    "\n  subscription AssetTelemetry($assetIds: [ID!]) {\n    telemetry(assetIds: $assetIds) { readings { metric ts value } }\n  }\n": types.AssetTelemetryDocument,
 };
 
 /**
@@ -116,6 +122,18 @@ export function graphql(source: "\n  mutation Acknowledge($input: AlertTransitio
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation Resolve($input: AlertTransitionInput!) {\n    resolveAlert(input: $input) { alert { ...InboxAlertFields } }\n  }\n"): (typeof documents)["\n  mutation Resolve($input: AlertTransitionInput!) {\n    resolveAlert(input: $input) { alert { ...InboxAlertFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Asset($id: ID!) {\n    asset(id: $id) {\n      id\n      code\n      name\n      kind\n      status\n      vendor\n      model\n      site { id name }\n      zone { id name }\n      latest { metric value unit ts }\n    }\n  }\n"): (typeof documents)["\n  query Asset($id: ID!) {\n    asset(id: $id) {\n      id\n      code\n      name\n      kind\n      status\n      vendor\n      model\n      site { id name }\n      zone { id name }\n      latest { metric value unit ts }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AssetHistory($id: ID!, $metric: String!, $from: DateTime!, $to: DateTime!) {\n    asset(id: $id) {\n      id\n      telemetry(metric: $metric, from: $from, to: $to, maxPoints: 2000) {\n        bucketSeconds\n        points { ts value }\n        buckets { start avg }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AssetHistory($id: ID!, $metric: String!, $from: DateTime!, $to: DateTime!) {\n    asset(id: $id) {\n      id\n      telemetry(metric: $metric, from: $from, to: $to, maxPoints: 2000) {\n        bucketSeconds\n        points { ts value }\n        buckets { start avg }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription AssetTelemetry($assetIds: [ID!]) {\n    telemetry(assetIds: $assetIds) { readings { metric ts value } }\n  }\n"): (typeof documents)["\n  subscription AssetTelemetry($assetIds: [ID!]) {\n    telemetry(assetIds: $assetIds) { readings { metric ts value } }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -101,3 +101,39 @@ export const ResolveMutation = graphql(`
     resolveAlert(input: $input) { alert { ...InboxAlertFields } }
   }
 `);
+
+export const AssetQuery = graphql(`
+  query Asset($id: ID!) {
+    asset(id: $id) {
+      id
+      code
+      name
+      kind
+      status
+      vendor
+      model
+      site { id name }
+      zone { id name }
+      latest { metric value unit ts }
+    }
+  }
+`);
+
+export const AssetHistoryQuery = graphql(`
+  query AssetHistory($id: ID!, $metric: String!, $from: DateTime!, $to: DateTime!) {
+    asset(id: $id) {
+      id
+      telemetry(metric: $metric, from: $from, to: $to, maxPoints: 2000) {
+        bucketSeconds
+        points { ts value }
+        buckets { start avg }
+      }
+    }
+  }
+`);
+
+export const AssetTelemetrySubscription = graphql(`
+  subscription AssetTelemetry($assetIds: [ID!]) {
+    telemetry(assetIds: $assetIds) { readings { metric ts value } }
+  }
+`);

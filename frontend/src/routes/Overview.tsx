@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Badge, Card, Group, Loader, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Card, Group, Loader, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery } from 'urql';
+import { Link } from '@tanstack/react-router';
 import { print } from 'graphql';
 import { useApp } from '../app';
 import { AssetStatusSubscription, FleetQuery } from '../lib/documents';
@@ -133,7 +134,12 @@ function SiteCard({
                   {zone.assets.map((asset) => (
                     <Table.Tr key={asset.id} data-testid="asset-row" data-code={asset.code}>
                       <Table.Td>
-                        {asset.name}
+                        <Anchor
+                          size="sm"
+                          renderRoot={(props) => <Link {...props} to="/assets/$assetId" params={{ assetId: asset.id }} />}
+                        >
+                          {asset.name}
+                        </Anchor>
                         <Text span c="dimmed" size="xs" ml={4}>
                           {asset.code}
                         </Text>
