@@ -15,8 +15,11 @@ afterAll(async () => {
   await browser.close();
 });
 
+let operatorToken: Promise<string> | null = null;
+
 async function raiseAlert(title: string, severity = 'CRITICAL'): Promise<string> {
-  const operator = await token(baseUrl, DEMO.operator);
+  operatorToken ??= token(baseUrl, DEMO.operator);
+  const operator = await operatorToken;
   const data = await gql<{ raiseAlert: { alert: { id: string } } }>(
     baseUrl,
     'mutation($input: RaiseAlertInput!) { raiseAlert(input: $input) { alert { id } } }',
