@@ -20,7 +20,7 @@ import { emptyInbox, inboxReducer, type InboxAction, type InboxEvent, type Inbox
 import { AlertEventsSubscription, OpenAlertsQuery, RefreshMutation } from './lib/documents';
 import type { AlertEventsSubscription as AlertEventsData } from './gql/graphql';
 
-interface AppContextValue {
+export interface AppContextValue {
   store: SessionStore;
   session: Session | null;
   client: Client;
@@ -30,7 +30,8 @@ interface AppContextValue {
   dispatchInbox: (action: InboxAction) => void;
 }
 
-const AppContext = createContext<AppContextValue | null>(null);
+// Exported for component tests, which give a page a session and an inbox of their own.
+export const AppContext = createContext<AppContextValue | null>(null);
 
 export function useApp(): AppContextValue {
   const value = useContext(AppContext);

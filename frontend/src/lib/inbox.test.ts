@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { inboxAlert } from '../test-fixtures';
 import { countBySeverity, countBySite, emptyInbox, inboxReducer, visibleAlerts, type InboxAlert, type InboxEvent } from './inbox';
 
-const alert = (id: string, over: Partial<InboxAlert> = {}): InboxAlert => ({
-  id,
-  severity: 'WARNING',
-  status: 'OPEN',
-  title: `alert ${id}`,
-  lastSeenAt: '2026-01-01T00:00:00Z',
-  updatedAt: '2026-01-01T00:00:00Z',
-  asset: { id: 'a1', name: 'Welder', code: 'R-1', site: { id: 's1' } },
-  ...over,
-});
+const alert = inboxAlert;
 
 const event = (seq: string, a: InboxAlert, kind: InboxEvent['kind'] = 'RAISED'): InboxEvent => ({ seq, kind, alert: a });
 

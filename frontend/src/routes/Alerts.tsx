@@ -72,7 +72,6 @@ export default function Alerts() {
                 severities: on ? [...filter.severities, s] : filter.severities.filter((x) => x !== s),
               })
             }
-            data-testid={`count-${s}`}
           >
             {s.toLowerCase()}: {counts[s]}
           </Chip>
