@@ -201,6 +201,40 @@ describe('the web app served by the server', () => {
     await proxy.close();
   });
 
+  it('runs a subscription in the playground over the socket with the session token', async () => {
+    const page = await browser.newPage();
+    let subscribed = false;
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        if (String(payload).includes('"subscribe"') && String(payload).includes('kinds: [RAISED]')) subscribed = true;
+      }),
+    );
+    await signIn(page, baseUrl, DEMO.operator);
+    const operation = 'subscription { alerts(kinds: [RAISED]) { kind alert { title } } }';
+    await page.goto(`${baseUrl}/playground?query=${encodeURIComponent(operation)}`);
+    await page.locator('.graphiql-container').waitFor();
+    // One click once the editor shows the operation (a second click would stop it).
+    await page.waitForFunction(() => document.querySelector('.graphiql-query-editor')?.textContent?.includes('RAISED'));
+    await page.getByRole('button', { name: /Execute query/i }).click();
+    await page.waitForFunction(() => document.querySelector('.graphiql-execute-button')?.getAttribute('aria-label')?.includes('Stop'), null, {
+      timeout: 5_000,
+    });
+    await expect.poll(() => subscribed, { timeout: 5_000 }).toBe(true);
+    // Short and without spaces, so that the result pane does not wrap it over two lines.
+    const title = `pg-${Date.now()}`;
+    await raiseAlert(title, 'INFO');
+    await page.waitForFunction(
+      (t) => document.querySelector('.graphiql-response')?.textContent?.includes(t),
+      title,
+      { timeout: 5_000 },
+    ).catch(async (e: unknown) => {
+      await screenshot(page, 'playground-subscription-failed');
+      throw e;
+    });
+    await screenshot(page, 'playground-subscription');
+    await page.close();
+  });
+
   it('runs a query in the playground with no Internet access, with the session token', async () => {
     const context = await browser.newContext();
     const outside: string[] = [];

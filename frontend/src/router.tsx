@@ -39,6 +39,9 @@ const asset = createRoute({
 const playground = createRoute({
   getParentRoute: () => rootRoute,
   path: '/playground',
+  // `?query=` opens the playground with that operation in the editor (a link to share one).
+  validateSearch: (search: Record<string, unknown>): { query?: string } =>
+    typeof search.query === 'string' ? { query: search.query } : {},
   component: lazyRouteComponent(() => import('./routes/Playground')),
 });
 

@@ -9,6 +9,7 @@ import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
 import './playground.css';
+import { useSearch } from '@tanstack/react-router';
 import { useApp } from '../app';
 import { socketUrl } from '../lib/live';
 import sdl from '../../../schema.graphql?raw';
@@ -17,6 +18,7 @@ const schema = buildSchema(sdl);
 
 export default function Playground() {
   const { session } = useApp();
+  const { query } = useSearch({ from: '/playground' });
   const token = session?.accessToken ?? null;
   const fetcher = useMemo(
     () =>
@@ -34,7 +36,7 @@ export default function Playground() {
   );
   return (
     <div style={{ height: session ? 'calc(100dvh - 88px)' : '100dvh' }} data-testid="playground">
-      <GraphiQL fetcher={fetcher} schema={schema} defaultQuery={'{\n  me {\n    role\n    organization { name }\n  }\n}\n'} />
+      <GraphiQL fetcher={fetcher} schema={schema} initialQuery={query} defaultQuery={'{\n  me {\n    role\n    organization { name }\n  }\n}\n'} />
     </div>
   );
 }
