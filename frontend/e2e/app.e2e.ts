@@ -161,6 +161,42 @@ describe('the web app served by the server', () => {
     await context.close();
   });
 
+  it('lets an operator trigger an emergency stop behind a confirmation and an engineer reset it with a note', async () => {
+    const operator = await browser.newContext();
+    const page = await operator.newPage();
+    await signIn(page, baseUrl, DEMO.operator);
+    await page.getByRole('link', { name: 'Emergency stops' }).click();
+    await page.getByRole('heading', { name: 'Emergency stops' }).waitFor();
+    // Checked before the stop: its toasts are checked mid-animation otherwise.
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('combobox', { name: 'What to stop' }).fill('Curing');
+    await page.getByRole('option', { name: /Curing oven/ }).click();
+    await page.getByLabel('Reason').fill('smoke near the oven');
+    await page.getByRole('button', { name: 'Trigger emergency stop' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop now' }).click();
+    const stop = page.getByTestId('stop').filter({ hasText: 'Curing oven' });
+    await stop.waitFor();
+    expect(await stop.getByRole('button', { name: 'Reset' }).count()).toBe(0);
+    await screenshot(page, 'stops');
+    await page.getByRole('link', { name: 'Fleet' }).click();
+    await page.locator('[data-code="M-OVEN-01"]').getByText('e-stopped').waitFor({ timeout: 2_000 });
+    await page.getByRole('link', { name: 'Emergency stops' }).click();
+    await stop.waitFor();
+
+    const engineer = await browser.newContext();
+    const other = await engineer.newPage();
+    await signIn(other, baseUrl, DEMO.engineer);
+    await other.goto(`${baseUrl}/stops`);
+    await other.getByTestId('stop').filter({ hasText: 'Curing oven' }).getByRole('button', { name: 'Reset' }).click();
+    await other.getByLabel('What was checked before restarting').fill('extinguisher ready, no smoke');
+    await other.getByRole('dialog').getByRole('button', { name: 'Reset' }).click();
+    await other.getByTestId('stop').filter({ hasText: 'Curing oven' }).waitFor({ state: 'detached' });
+    // The operator's page drops it too, without a reload.
+    await stop.waitFor({ state: 'detached', timeout: 2_000 });
+    await operator.close();
+    await engineer.close();
+  });
+
   it('shows the socket down while the network is cut for 10 s, and the alerts raised meanwhile after it is back', async () => {
     const proxy = await cuttableProxy(baseUrl);
     const page = await browser.newPage();

@@ -58,6 +58,7 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 
 export const DEMO = {
   operator: { email: 'operator@demo.fleetgraph.dev', password: 'demo-operator-pass' },
+  engineer: { email: 'engineer@demo.fleetgraph.dev', password: 'demo-engineer-pass' },
   viewer: { email: 'viewer@demo.fleetgraph.dev', password: 'demo-viewer-pass' },
 };
 

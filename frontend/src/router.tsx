@@ -36,6 +36,13 @@ const asset = createRoute({
   component: lazyRouteComponent(() => import('./routes/Asset')),
 });
 
+const stops = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/stops',
+  beforeLoad: signedIn,
+  component: lazyRouteComponent(() => import('./routes/Stops')),
+});
+
 const playground = createRoute({
   getParentRoute: () => rootRoute,
   path: '/playground',
@@ -58,7 +65,7 @@ const signUp = createRoute({
 });
 
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([overview, alerts, asset, playground, signIn, signUp]),
+  routeTree: rootRoute.addChildren([overview, alerts, asset, stops, playground, signIn, signUp]),
 });
 
 declare module '@tanstack/react-router' {

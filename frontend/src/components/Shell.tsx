@@ -10,6 +10,7 @@ import { notifications } from '@mantine/notifications';
 const PAGES = [
   { to: '/', label: 'Fleet' },
   { to: '/alerts', label: 'Alerts' },
+  { to: '/stops', label: 'Emergency stops' },
   { to: '/playground', label: 'Playground' },
 ] as const;
 

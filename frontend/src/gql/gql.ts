@@ -31,6 +31,9 @@ type Documents = {
     "\n  query Asset($id: ID!) {\n    asset(id: $id) {\n      id\n      code\n      name\n      kind\n      status\n      vendor\n      model\n      site { id name }\n      zone { id name }\n      latest { metric value unit ts }\n    }\n  }\n": typeof types.AssetDocument,
     "\n  query AssetHistory($id: ID!, $metric: String!, $from: DateTime!, $to: DateTime!) {\n    asset(id: $id) {\n      id\n      telemetry(metric: $metric, from: $from, to: $to, maxPoints: 2000) {\n        bucketSeconds\n        points { ts value }\n        buckets { start avg }\n      }\n    }\n  }\n": typeof types.AssetHistoryDocument,
     "\n  subscription AssetTelemetry($assetIds: [ID!]) {\n    telemetry(assetIds: $assetIds) { readings { metric ts value } }\n  }\n": typeof types.AssetTelemetryDocument,
+    "\n  query ActiveStops {\n    emergencyStops(first: 100, filter: { active: true }) {\n      nodes {\n        id\n        scope\n        reason\n        triggeredAt\n        triggeredBy { displayName }\n        asset { id name code }\n        zone { id name }\n        site { id name }\n        haltedAssets { asset { id } }\n      }\n    }\n  }\n": typeof types.ActiveStopsDocument,
+    "\n  mutation TriggerStop($input: TriggerEmergencyStopInput!) {\n    triggerEmergencyStop(input: $input) { emergencyStop { id } }\n  }\n": typeof types.TriggerStopDocument,
+    "\n  mutation ResetStop($input: ResetEmergencyStopInput!) {\n    resetEmergencyStop(input: $input) { emergencyStop { id active } }\n  }\n": typeof types.ResetStopDocument,
 };
 const documents: Documents = {
     "\n  fragment SessionFields on AuthPayload {\n    accessToken\n    accessTokenExpiresAt\n    refreshToken\n    refreshTokenExpiresAt\n    role\n    user { id email displayName }\n    organization { id name slug }\n  }\n": types.SessionFieldsFragmentDoc,
@@ -50,6 +53,9 @@ const documents: Documents = {
     "\n  query Asset($id: ID!) {\n    asset(id: $id) {\n      id\n      code\n      name\n      kind\n      status\n      vendor\n      model\n      site { id name }\n      zone { id name }\n      latest { metric value unit ts }\n    }\n  }\n": types.AssetDocument,
     "\n  query AssetHistory($id: ID!, $metric: String!, $from: DateTime!, $to: DateTime!) {\n    asset(id: $id) {\n      id\n      telemetry(metric: $metric, from: $from, to: $to, maxPoints: 2000) {\n        bucketSeconds\n        points { ts value }\n        buckets { start avg }\n      }\n    }\n  }\n": types.AssetHistoryDocument,
     "\n  subscription AssetTelemetry($assetIds: [ID!]) {\n    telemetry(assetIds: $assetIds) { readings { metric ts value } }\n  }\n": types.AssetTelemetryDocument,
+    "\n  query ActiveStops {\n    emergencyStops(first: 100, filter: { active: true }) {\n      nodes {\n        id\n        scope\n        reason\n        triggeredAt\n        triggeredBy { displayName }\n        asset { id name code }\n        zone { id name }\n        site { id name }\n        haltedAssets { asset { id } }\n      }\n    }\n  }\n": types.ActiveStopsDocument,
+    "\n  mutation TriggerStop($input: TriggerEmergencyStopInput!) {\n    triggerEmergencyStop(input: $input) { emergencyStop { id } }\n  }\n": types.TriggerStopDocument,
+    "\n  mutation ResetStop($input: ResetEmergencyStopInput!) {\n    resetEmergencyStop(input: $input) { emergencyStop { id active } }\n  }\n": types.ResetStopDocument,
 };
 
 /**
@@ -134,6 +140,18 @@ export function graphql(source: "\n  query AssetHistory($id: ID!, $metric: Strin
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription AssetTelemetry($assetIds: [ID!]) {\n    telemetry(assetIds: $assetIds) { readings { metric ts value } }\n  }\n"): (typeof documents)["\n  subscription AssetTelemetry($assetIds: [ID!]) {\n    telemetry(assetIds: $assetIds) { readings { metric ts value } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ActiveStops {\n    emergencyStops(first: 100, filter: { active: true }) {\n      nodes {\n        id\n        scope\n        reason\n        triggeredAt\n        triggeredBy { displayName }\n        asset { id name code }\n        zone { id name }\n        site { id name }\n        haltedAssets { asset { id } }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ActiveStops {\n    emergencyStops(first: 100, filter: { active: true }) {\n      nodes {\n        id\n        scope\n        reason\n        triggeredAt\n        triggeredBy { displayName }\n        asset { id name code }\n        zone { id name }\n        site { id name }\n        haltedAssets { asset { id } }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TriggerStop($input: TriggerEmergencyStopInput!) {\n    triggerEmergencyStop(input: $input) { emergencyStop { id } }\n  }\n"): (typeof documents)["\n  mutation TriggerStop($input: TriggerEmergencyStopInput!) {\n    triggerEmergencyStop(input: $input) { emergencyStop { id } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetStop($input: ResetEmergencyStopInput!) {\n    resetEmergencyStop(input: $input) { emergencyStop { id active } }\n  }\n"): (typeof documents)["\n  mutation ResetStop($input: ResetEmergencyStopInput!) {\n    resetEmergencyStop(input: $input) { emergencyStop { id active } }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -137,3 +137,33 @@ export const AssetTelemetrySubscription = graphql(`
     telemetry(assetIds: $assetIds) { readings { metric ts value } }
   }
 `);
+
+export const ActiveStopsQuery = graphql(`
+  query ActiveStops {
+    emergencyStops(first: 100, filter: { active: true }) {
+      nodes {
+        id
+        scope
+        reason
+        triggeredAt
+        triggeredBy { displayName }
+        asset { id name code }
+        zone { id name }
+        site { id name }
+        haltedAssets { asset { id } }
+      }
+    }
+  }
+`);
+
+export const TriggerStopMutation = graphql(`
+  mutation TriggerStop($input: TriggerEmergencyStopInput!) {
+    triggerEmergencyStop(input: $input) { emergencyStop { id } }
+  }
+`);
+
+export const ResetStopMutation = graphql(`
+  mutation ResetStop($input: ResetEmergencyStopInput!) {
+    resetEmergencyStop(input: $input) { emergencyStop { id active } }
+  }
+`);

@@ -14,6 +14,13 @@ describe('role gating', () => {
     expect(can('OPERATOR', 'admin')).toBe(false);
   });
 
+  it('lets an operator trigger an emergency stop, and only an engineer and up reset one', () => {
+    expect(can('VIEWER', 'estop:trigger')).toBe(false);
+    expect(can('OPERATOR', 'estop:trigger')).toBe(true);
+    expect(can('OPERATOR', 'estop:reset')).toBe(false);
+    expect(can('ENGINEER', 'estop:reset')).toBe(true);
+  });
+
   it('lets admins and owners administer, and nobody signed out do anything', () => {
     expect(can('ADMIN', 'admin')).toBe(true);
     expect(can('OWNER', 'admin')).toBe(true);

@@ -4,12 +4,20 @@ import type { Role } from '../gql/graphql';
 
 const RANK: Record<Role, number> = { VIEWER: 0, OPERATOR: 1, ENGINEER: 2, ADMIN: 3, OWNER: 4 };
 
-export type Action = 'alert:acknowledge' | 'alert:resolve' | 'alert:raise' | 'admin';
+export type Action =
+  | 'alert:acknowledge'
+  | 'alert:resolve'
+  | 'alert:raise'
+  | 'estop:trigger'
+  | 'estop:reset'
+  | 'admin';
 
 const LEAST: Record<Action, Role> = {
   'alert:acknowledge': 'OPERATOR',
   'alert:resolve': 'OPERATOR',
   'alert:raise': 'OPERATOR',
+  'estop:trigger': 'OPERATOR',
+  'estop:reset': 'ENGINEER',
   admin: 'ADMIN',
 };
 
