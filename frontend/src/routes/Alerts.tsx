@@ -7,11 +7,9 @@ import {
   Chip,
   Group,
   Loader,
-  Modal,
   SegmentedControl,
   Stack,
   Text,
-  Textarea,
   TextInput,
   Title,
 } from '@mantine/core';
@@ -22,6 +20,7 @@ import { countBySeverity, SEVERITIES, visibleAlerts, type InboxAlert, type Inbox
 import { can } from '../lib/roles';
 import { errorMessage } from '../lib/api';
 import { SEVERITY_COLOR } from '../components/StatusBadge';
+import { NoteDialog } from '../components/NoteDialog';
 import type { AlertStatus, Severity } from '../gql/graphql';
 
 type Transition = { kind: 'acknowledge' | 'resolve'; ids: string[] };
@@ -123,7 +122,17 @@ export default function Alerts() {
           />
         ))}
       </Stack>
-      {transition && <TransitionDialog transition={transition} onCancel={() => setTransition(null)} onConfirm={run} />}
+      {transition && (
+        <NoteDialog
+          title={`${transition.kind === 'acknowledge' ? 'Acknowledge' : 'Resolve'} ${
+            transition.ids.length === 1 ? 'this alert' : `${transition.ids.length} alerts`
+          }`}
+          label="Note (optional)"
+          action={transition.kind === 'acknowledge' ? 'Acknowledge' : 'Resolve'}
+          onCancel={() => setTransition(null)}
+          onConfirm={(note) => run(transition, note)}
+        />
+      )}
     </Stack>
   );
 }
@@ -194,41 +203,5 @@ function SeverityBadge({ severity }: { severity: Severity }) {
     <Badge color={SEVERITY_COLOR[severity]} autoContrast>
       {severity.toLowerCase()}
     </Badge>
-  );
-}
-
-function TransitionDialog({
-  transition,
-  onCancel,
-  onConfirm,
-}: {
-  transition: Transition;
-  onCancel: () => void;
-  onConfirm: (transition: Transition, comment: string) => Promise<void>;
-}) {
-  const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState(false);
-  const verb = transition.kind === 'acknowledge' ? 'Acknowledge' : 'Resolve';
-  const what = transition.ids.length === 1 ? 'this alert' : `${transition.ids.length} alerts`;
-  return (
-    <Modal opened onClose={onCancel} title={`${verb} ${what}`}>
-      <Stack>
-        <Textarea label="Note (optional)" value={comment} onChange={(e) => setComment(e.currentTarget.value)} autosize minRows={2} />
-        <Group justify="end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button
-            loading={busy}
-            onClick={async () => {
-              setBusy(true);
-              await onConfirm(transition, comment.trim());
-            }}
-          >
-            {verb}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
   );
 }

@@ -1,7 +1,8 @@
 // Emergency stops: the active ones, live; trigger one on an asset, a zone or a site behind a
 // confirmation (operator and up); reset one with a note (engineer and up).
 import { useEffect, useMemo, useState } from 'react';
-import { Alert, Button, Card, Group, Modal, SegmentedControl, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Modal, SegmentedControl, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { NoteDialog } from '../components/NoteDialog';
 import { notifications } from '@mantine/notifications';
 import { useQuery } from 'urql';
 import { print } from 'graphql';
@@ -157,33 +158,20 @@ function TriggerForm({ onTriggered }: { onTriggered: () => void }) {
 
 function ResetDialog({ id, onDone }: { id: string; onDone: () => void }) {
   const { client } = useApp();
-  const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   return (
-    <Modal opened onClose={onDone} title="Reset the emergency stop">
-      <Stack>
-        {error && (
-          <Alert color="red" role="alert">
-            {error}
-          </Alert>
-        )}
-        <Textarea label="What was checked before restarting" value={note} onChange={(e) => setNote(e.currentTarget.value)} autosize minRows={2} />
-        <Group justify="end">
-          <Button variant="default" onClick={onDone}>
-            Cancel
-          </Button>
-          <Button
-            disabled={!note.trim()}
-            onClick={async () => {
-              const result = await client.mutation(ResetStopMutation, { input: { id, note: note.trim() } }).toPromise();
-              if (result.error) setError(errorMessage(result.error));
-              else onDone();
-            }}
-          >
-            Reset
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <NoteDialog
+      title="Reset the emergency stop"
+      label="What was checked before restarting"
+      action="Reset"
+      required
+      error={error}
+      onCancel={onDone}
+      onConfirm={async (note) => {
+        const result = await client.mutation(ResetStopMutation, { input: { id, note } }).toPromise();
+        if (result.error) setError(errorMessage(result.error));
+        else onDone();
+      }}
+    />
   );
 }
