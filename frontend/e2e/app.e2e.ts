@@ -67,6 +67,27 @@ describe('the web app served by the server', () => {
     await page.close();
   });
 
+  it('refreshes an expired access token with the refresh token and stays signed in', async () => {
+    const page = await browser.newPage();
+    await signIn(page, baseUrl, DEMO.operator);
+    // As after a laptop slept past the token's expiry: a dead access token, a live refresh token.
+    await page.evaluate(() => {
+      const session = JSON.parse(localStorage.getItem('fleetgraph.session') ?? '{}') as Record<string, unknown>;
+      localStorage.setItem(
+        'fleetgraph.session',
+        JSON.stringify({ ...session, accessToken: 'fga_expired', accessTokenExpiresAt: '2000-01-01T00:00:00Z' }),
+      );
+    });
+    await page.reload();
+    await page.waitForFunction(() => {
+      const session = JSON.parse(localStorage.getItem('fleetgraph.session') ?? '{}') as { accessToken?: string };
+      return session.accessToken !== undefined && session.accessToken !== 'fga_expired';
+    });
+    await page.getByTestId('asset-row').first().waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.close();
+  });
+
   it('opens an asset from the overview and its chart receives live points', async () => {
     const page = await browser.newPage();
     await signIn(page, baseUrl, DEMO.operator);

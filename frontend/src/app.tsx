@@ -13,7 +13,7 @@ import {
 import { Provider as UrqlProvider, type Client } from 'urql';
 import { print } from 'graphql';
 import { notifications } from '@mantine/notifications';
-import { createApiClient, errorCode, toSession } from './lib/api';
+import { createApiClient, errorCode, toSession, WITHOUT_TOKEN } from './lib/api';
 import { keepFresh, SessionStore, type Session } from './lib/session';
 import { Live, socketUrl, type ConnectionState } from './lib/live';
 import { emptyInbox, inboxReducer, type InboxAction, type InboxEvent, type InboxState } from './lib/inbox';
@@ -64,7 +64,7 @@ export function AppProvider({ store = sessionStore, children }: { store?: Sessio
     () =>
       keepFresh(store, async (refreshToken) => {
         const result = await client
-          .mutation(RefreshMutation, { input: { refreshToken } }, { requestPolicy: 'network-only' })
+          .mutation(RefreshMutation, { input: { refreshToken } }, { ...WITHOUT_TOKEN, requestPolicy: 'network-only' })
           .toPromise();
         if (result.data) return { session: toSession(result.data.refreshSession) };
         const code = errorCode(result.error);

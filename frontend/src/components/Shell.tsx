@@ -1,4 +1,4 @@
-import { AppShell, Badge, Burger, Group, NavLink, Select, Text, Button, Title } from '@mantine/core';
+import { AppShell, Badge, Burger, Group, Loader, NavLink, Select, Text, Button, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useNavigate, useRouterState } from '@tanstack/react-router';
 import { useQuery } from 'urql';
@@ -15,9 +15,12 @@ const PAGES = [
 ] as const;
 
 export function Shell() {
-  const { session } = useApp();
+  const { session, store } = useApp();
   const [opened, { toggle, close }] = useDisclosure();
   const path = useRouterState({ select: (s) => s.location.pathname });
+  if (session && store.isStale()) {
+    return <Loader m="xl" aria-label="Renewing your session" />;
+  }
   if (!session) {
     return (
       <main>

@@ -16,6 +16,12 @@ export function createApiClient(token: () => string | null): Client {
   });
 }
 
+/**
+ * The context of a call made without the session's token: signing in and up, and refreshing,
+ * which the server refuses with UNAUTHENTICATED when they carry an expired access token.
+ */
+export const WITHOUT_TOKEN = { fetchOptions: {} } as const;
+
 /** The `extensions.code` of the first GraphQL error (`UNAUTHENTICATED`, `FORBIDDEN`, ...). */
 export function errorCode(error: CombinedError | undefined): string | null {
   const code: unknown = error?.graphQLErrors[0]?.extensions?.code;

@@ -44,6 +44,18 @@ describe('token refresh scheduling', () => {
     stop();
   });
 
+  it('holds a session loaded with an expired access token as stale until it is refreshed', async () => {
+    localStorage.setItem('fleetgraph.session', JSON.stringify(session(-1)));
+    const store = new SessionStore(localStorage);
+    expect(store.get()?.refreshToken).toBe('r1');
+    expect(store.isStale()).toBe(true);
+    const stop = keepFresh(store, async () => ({ session: session(15, 'r2') }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.isStale()).toBe(false);
+    expect(store.get()?.refreshToken).toBe('r2');
+    stop();
+  });
+
   it('signs out when the refresh token is refused and retries after a network failure', async () => {
     const store = new SessionStore(localStorage);
     store.set(session(1));

@@ -24,6 +24,10 @@ export function refreshDelayMs(session: Session, now: number): number {
   return remaining > 2 * REFRESH_MARGIN_MS ? remaining - REFRESH_MARGIN_MS : remaining / 2;
 }
 
+function isExpired(session: Session | null): boolean {
+  return session !== null && Date.parse(session.accessTokenExpiresAt) <= Date.now();
+}
+
 function isSession(value: unknown): value is Session {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
@@ -42,10 +46,13 @@ type Listener = (session: Session | null) => void;
 
 export class SessionStore {
   private current: Session | null;
+  /** Loaded with an expired access token: not to be used until it is refreshed. */
+  private stale: boolean;
   private readonly listeners = new Set<Listener>();
 
   constructor(private readonly storage: Storage | null = globalThis.localStorage ?? null) {
     this.current = this.load();
+    this.stale = isExpired(this.current);
   }
 
   private load(): Session | null {
@@ -62,8 +69,18 @@ export class SessionStore {
     return this.current;
   }
 
+  /**
+   * Whether the session was loaded (at start, or from another tab) with an expired access
+   * token, as after a laptop slept past it: requests with it would be refused, so the pages
+   * wait for the refresh that `keepFresh` makes at once.
+   */
+  isStale(): boolean {
+    return this.stale;
+  }
+
   set(session: Session | null): void {
     this.current = session;
+    this.stale = false;
     if (session) this.storage?.setItem(KEY, JSON.stringify(session));
     else this.storage?.removeItem(KEY);
     for (const listener of this.listeners) listener(session);
@@ -74,6 +91,7 @@ export class SessionStore {
     const next = this.load();
     if (JSON.stringify(next) !== JSON.stringify(this.current)) {
       this.current = next;
+      this.stale = isExpired(next);
       for (const listener of this.listeners) listener(next);
     }
   }

@@ -3,6 +3,7 @@ import { Link } from '@tanstack/react-router';
 import { useApp } from '../app';
 import { AuthForm } from '../components/AuthForm';
 import { LoginMutation } from '../lib/documents';
+import { WITHOUT_TOKEN } from '../lib/api';
 
 export default function SignIn() {
   const { client } = useApp();
@@ -12,7 +13,7 @@ export default function SignIn() {
       action="Sign in"
       submit={async (form) => {
         const input = { email: String(form.get('email')), password: String(form.get('password')) };
-        const result = await client.mutation(LoginMutation, { input }).toPromise();
+        const result = await client.mutation(LoginMutation, { input }, WITHOUT_TOKEN).toPromise();
         return { session: result.data?.login, error: result.error };
       }}
       footer={

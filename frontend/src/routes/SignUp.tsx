@@ -3,6 +3,7 @@ import { Link } from '@tanstack/react-router';
 import { useApp } from '../app';
 import { AuthForm } from '../components/AuthForm';
 import { SignUpMutation } from '../lib/documents';
+import { WITHOUT_TOKEN } from '../lib/api';
 
 export default function SignUp() {
   const { client } = useApp();
@@ -18,7 +19,7 @@ export default function SignUp() {
           email: text('email'),
           password: text('password'),
         };
-        const result = await client.mutation(SignUpMutation, { input }).toPromise();
+        const result = await client.mutation(SignUpMutation, { input }, WITHOUT_TOKEN).toPromise();
         return { session: result.data?.signUp, error: result.error };
       }}
       footer={
