@@ -295,6 +295,11 @@ pub struct Config {
     )]
     pub cors_origins: CorsOrigins,
 
+    /// Serve the web app from this folder (what `npm run build` writes in `frontend/dist`)
+    /// instead of the copy built into the binary; read once at startup.
+    #[arg(long, env = "FLEETGRAPH_WEB_DIR", global = true)]
+    pub web_dir: Option<std::path::PathBuf>,
+
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(
         long,

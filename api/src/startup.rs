@@ -97,6 +97,10 @@ impl Application {
             ws: config.ws(),
             ws_streams: Default::default(),
             mqtt: None,
+            web: match &config.web_dir {
+                Some(dir) => http::web::WebApp::from_dir(dir)?,
+                None => http::web::WebApp::embedded(),
+            },
         };
         let listener = TcpListener::bind(config.bind)
             .await

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod protocol;
+pub mod web;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -11,8 +12,8 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub ws_streams: ws::SharedStreams,
     /// The MQTT bridge's counters, when it runs (`/readyz`).
     pub mqtt: Option<Arc<crate::mqtt::BridgeStats>>,
+    /// The web app served at `/` (docs/ARCHITECTURE.md §12).
+    pub web: web::WebApp,
 }
 
 const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -106,6 +109,7 @@ pub fn router(state: AppState, max_body_bytes: usize, cors_origins: &CorsOrigins
         .route("/graphql/ws", get(ws::graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .fallback(web_app)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
@@ -164,10 +168,18 @@ async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// The GraphiQL page. Our own rather than async-graphql's template, so that it pins GraphiQL,
-/// React and ReactDOM with integrity hashes and reports a refused token at once (see the page's
-/// script); `scripts/playground-check/` drives it in a real browser.
-const PLAYGROUND: &str = include_str!("playground.html");
+/// Where the web app's GraphQL playground lives (built from the npm `graphiql` package).
+pub const PLAYGROUND_PATH: &str = "/playground";
+
+/// Everything no API route took: the web app's files and client-side routes.
+async fn web_app(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    state.web.respond(&method, &uri, &headers)
+}
 
 /// Where a request (or WebSocket) came from, for the audit log: the peer's IP, the user agent,
 /// and the request id (`x-request-id`, set by the middleware when the client sent none).
@@ -193,7 +205,7 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// `GET /graphql`: the GraphiQL playground for a browser, a query for anyone else.
+/// `GET /graphql`: a browser is sent to the web app's playground, anyone else runs a query.
 async fn graphql_get(
     state: State<AppState>,
     connect: ConnectInfo<SocketAddr>,
@@ -202,7 +214,7 @@ async fn graphql_get(
     query: RawQuery,
 ) -> Response {
     if query.0.as_deref().is_none_or(str::is_empty) && wants_html(&headers) {
-        return Html(PLAYGROUND).into_response();
+        return Redirect::to(PLAYGROUND_PATH).into_response();
     }
     execute(state, connect, method, headers, query, Bytes::new()).await
 }
@@ -296,56 +308,4 @@ async fn execute(
         _ => async_graphql::BatchResponse::Batch(responses),
     };
     protocol::into_http_response(format, response)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::PLAYGROUND;
-
-    #[test]
-    fn the_playground_subscribes_over_the_websocket_endpoint_with_the_header_editor() {
-        // GraphiQL puts the header editor's headers in connection_init by itself, as long as
-        // it is given a subscription URL and no fixed connection parameters.
-        assert!(PLAYGROUND.contains("GraphiQL.createFetcher({"));
-        assert!(PLAYGROUND.contains("new URL('/graphql/ws', window.location.origin)"));
-        assert!(PLAYGROUND.contains("subscriptionUrl: subscriptionUrl.toString(),"));
-        assert!(!PLAYGROUND.contains("wsConnectionParams"));
-        // A refused token is reported from an HTTP request instead of WebSocket retries.
-        assert!(
-            PLAYGROUND
-                .contains("if (isSubscription(params, opts) && hasAuthorization(opts.headers))")
-        );
-        assert!(PLAYGROUND.contains("return graphiqlFetcher(params, opts);"));
-        assert!(PLAYGROUND.contains("React.createElement(GraphiQL, { fetcher,"));
-    }
-
-    #[test]
-    fn every_asset_of_the_playground_is_pinned_with_an_integrity_hash() {
-        let external = PLAYGROUND.matches("https://").count();
-        assert_eq!(
-            external, 4,
-            "react, react-dom, graphiql's script and stylesheet"
-        );
-        assert_eq!(PLAYGROUND.matches("integrity=\"sha384-").count(), external);
-        assert_eq!(
-            PLAYGROUND.matches("crossorigin=\"anonymous\"").count(),
-            external
-        );
-        for asset in [
-            "react@18.3.1/umd/react.production.min.js",
-            "react-dom@18.3.1/umd/react-dom.production.min.js",
-            "graphiql@4.1.2/graphiql.min.js",
-            "graphiql@4.1.2/graphiql.min.css",
-        ] {
-            assert!(
-                PLAYGROUND.contains(&format!("https://unpkg.com/{asset}")),
-                "{asset}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_playground_says_so_when_graphiql_cannot_be_loaded() {
-        assert!(PLAYGROUND.contains("if (!window.GraphiQL || !window.React || !window.ReactDOM)"));
-    }
 }

@@ -30,4 +30,5 @@ mod smoke;
 mod subscriptions;
 mod telemetry;
 mod tenancy;
+mod web_app;
 mod workers;
