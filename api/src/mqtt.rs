@@ -409,12 +409,12 @@ struct WirePoint {
 fn parse_ts(ts: &serde_json::Value) -> std::result::Result<DateTime<Utc>, String> {
     match ts {
         serde_json::Value::String(text) => telemetry::parse_timestamp(text),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(ms) => DateTime::from_timestamp_millis(ms),
-            // 1.7e12 and friends, fractions too.
-            None => n.as_f64().and_then(telemetry::epoch_millis),
-        }
-        .ok_or_else(|| "ts is out of range".to_owned()),
+        // Integers, 1.7e12 and fractions alike: every representable time is below 2^53 ms, so
+        // f64 holds it exactly.
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .and_then(telemetry::epoch_millis)
+            .ok_or_else(|| "ts is out of range".to_owned()),
         _ => Err("ts must be an RFC 3339 date-time or epoch milliseconds".to_owned()),
     }
 }

@@ -50,7 +50,7 @@ impl MigratorTrait for Migrator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm_migration::sea_orm::Database;
+    use sea_orm_migration::sea_orm::{Database, DatabaseConnection, QueryResult};
 
     /// An organization row as the migration tests insert it.
     fn organization(id: &str, now: &str) -> String {
@@ -58,6 +58,20 @@ mod tests {
             "INSERT INTO organizations (id, name, slug, plan, settings, created_at, updated_at) \
              VALUES ('{id}', 'O', '{id}', 'free', '{{}}', {now}, {now})"
         )
+    }
+
+    /// The rows `sql` selects, each decoded by `decode`.
+    async fn query_rows<T>(
+        db: &DatabaseConnection,
+        sql: &str,
+        decode: impl Fn(&QueryResult) -> Result<T, DbErr>,
+    ) -> Result<Vec<T>, DbErr> {
+        use sea_orm_migration::sea_orm::Statement;
+        db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await?
+            .iter()
+            .map(decode)
+            .collect()
     }
 
     /// An open critical alert with no asset or rule.
@@ -275,7 +289,6 @@ mod tests {
     /// and going down puts one tag back on each user without breaking the global uniqueness.
     #[tokio::test]
     async fn badges_move_to_memberships_and_back_on_sqlite() -> Result<(), DbErr> {
-        use sea_orm_migration::sea_orm::Statement;
         let db = Database::connect("sqlite::memory:").await?;
         // Whatever migrations follow 000013, the test goes up to just before it and back there.
         let all = Migrator::migrations();
@@ -317,19 +330,12 @@ mod tests {
         assert!(!manager.has_column("users", "badge_tag").await?);
         assert!(manager.has_table("invitations").await?);
         let badges = |sql: &'static str| {
-            let db = &db;
-            async move {
-                db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-                    .await?
-                    .iter()
-                    .map(|row| {
-                        Ok((
-                            row.try_get::<String>("", "id")?,
-                            row.try_get::<Option<String>>("", "badge_tag")?,
-                        ))
-                    })
-                    .collect::<Result<Vec<_>, DbErr>>()
-            }
+            query_rows(&db, sql, |row| {
+                Ok((
+                    row.try_get::<String>("", "id")?,
+                    row.try_get::<Option<String>>("", "badge_tag")?,
+                ))
+            })
         };
         let tag = |t: &str| Some(t.to_owned());
         assert_eq!(
@@ -381,7 +387,6 @@ mod tests {
     /// one global sequence (every event kept) when rolled back.
     #[tokio::test]
     async fn alert_events_are_renumbered_per_organization() -> Result<(), DbErr> {
-        use sea_orm_migration::sea_orm::Statement;
         let db = Database::connect("sqlite::memory:").await?;
         Migrator::up(&db, Some(11)).await?;
         let now = "'2026-01-01T00:00:00Z'";
@@ -399,20 +404,13 @@ mod tests {
             .await?;
         }
         let rows = |sql: &'static str| {
-            let db = &db;
-            async move {
-                db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-                    .await?
-                    .iter()
-                    .map(|row| {
-                        Ok((
-                            row.try_get::<String>("", "o")?,
-                            row.try_get::<i64>("", "s")?,
-                            row.try_get::<String>("", "p")?,
-                        ))
-                    })
-                    .collect::<Result<Vec<_>, DbErr>>()
-            }
+            query_rows(&db, sql, |row| {
+                Ok((
+                    row.try_get::<String>("", "o")?,
+                    row.try_get::<i64>("", "s")?,
+                    row.try_get::<String>("", "p")?,
+                ))
+            })
         };
         let events = "SELECT organization_id AS o, seq AS s, CAST(payload AS TEXT) AS p \
                       FROM alert_events ORDER BY organization_id, seq";

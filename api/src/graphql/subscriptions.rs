@@ -53,7 +53,7 @@ fn events_or_gaps<T: Send + 'static>(
     keep: impl Fn(&Event) -> Option<T> + Send + 'static,
     gap: impl Fn(Option<DateTime<Utc>>) -> Option<T> + Send + 'static,
 ) -> impl Stream<Item = async_graphql::Result<T>> {
-    let generation = link.as_ref().map(|l| l.borrow().generation);
+    let generation = link.as_ref().map_or(0, |l| l.borrow().generation);
     let state = (rx, link, generation, keep, gap, false);
     stream::unfold(
         state,
@@ -62,28 +62,11 @@ fn events_or_gaps<T: Send + 'static>(
                 return None;
             }
             loop {
-                let watched = async {
-                    match link.as_mut() {
-                        Some(l) => l.changed().await.is_ok(),
-                        None => std::future::pending().await,
-                    }
-                };
                 tokio::select! {
                     biased;
-                    alive = watched => {
-                        if !alive {
-                            // The bus is gone; its receivers close next.
-                            link = None;
-                            continue;
-                        }
-                        let Some(now) = link.as_mut().map(|l| *l.borrow_and_update()) else {
-                            continue;
-                        };
-                        if now.connected && Some(now.generation) != generation {
-                            generation = Some(now.generation);
-                            if let Some(item) = gap(now.lost_at) {
-                                return Some((Ok(item), (rx, link, generation, keep, gap, false)));
-                            }
+                    recovered = recovery(&mut link, &mut generation) => {
+                        if let Some(item) = gap(recovered.lost_at) {
+                            return Some((Ok(item), (rx, link, generation, keep, gap, false)));
                         }
                     }
                     received = rx.recv() => match received {
@@ -104,6 +87,26 @@ fn events_or_gaps<T: Send + 'static>(
             }
         },
     )
+}
+
+/// Waits until the bus is subscribed again after a loss: a connected [`Link`] of another
+/// generation than `generation`, which it records, is returned. Never ends without a link, nor
+/// once the bus is gone (its receivers close next). Cancel-safe, as `watch::Receiver::changed`.
+async fn recovery(link: &mut Option<watch::Receiver<Link>>, generation: &mut u64) -> Link {
+    loop {
+        let Some(watched) = link.as_mut() else {
+            return std::future::pending().await;
+        };
+        if watched.changed().await.is_err() {
+            *link = None;
+            continue;
+        }
+        let now = *watched.borrow_and_update();
+        if now.connected && now.generation != *generation {
+            *generation = now.generation;
+            return now;
+        }
+    }
 }
 
 pub(crate) fn subscribe(
@@ -456,27 +459,9 @@ impl AlertFeed {
                 }
                 continue;
             }
-            let watched = async {
-                match self.link.as_mut() {
-                    Some(l) => l.changed().await.is_ok(),
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
                 biased;
-                alive = watched => {
-                    let link = match self.link.as_mut() {
-                        Some(l) if alive => *l.borrow_and_update(),
-                        _ => {
-                            self.link = None;
-                            continue;
-                        }
-                    };
-                    if link.connected && link.generation != self.generation {
-                        self.generation = link.generation;
-                        self.behind = true;
-                    }
-                }
+                _ = recovery(&mut self.link, &mut self.generation) => self.behind = true,
                 received = self.rx.recv() => match received {
                     Ok(event) => self.on_event(&event),
                     Err(broadcast::error::RecvError::Lagged(_)) => self.behind = true,
